@@ -1,0 +1,25 @@
+# The production image: the same commands that `make` runs, on Debian with the WeasyPrint libraries.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=procurement.settings.production
+
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fontconfig fonts-dejavu-core fonts-liberation2 \
+        nodejs npm curl \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY package.json package-lock.json Makefile ./
+RUN npm ci --no-audit --no-fund --loglevel=error && make -o node_modules/.installed static/vendor/.copied
+
+COPY . .
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    && useradd --system --uid 1000 app && mkdir -p /var/lib/due-diligence && chown app /var/lib/due-diligence
+USER app
+ENV PRIVATE_STORAGE_ROOT=/var/lib/due-diligence/private
+EXPOSE 8000
+CMD ["gunicorn", "procurement.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

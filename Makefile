@@ -1,0 +1,68 @@
+# Two commands: `make run` (the app with demo data on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+VENDOR := static/vendor
+
+.PHONY: run test install assets lint format migrate demo system-deps worker beat clean
+
+run: install assets migrate demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install assets
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=procurement.settings.test > /dev/null
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/axe $(VENDOR)/sortable
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
+	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/sortable/
+	touch $@
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: install
+	$(MANAGE) seed_demo
+
+worker: install
+	$(BIN)/celery -A procurement worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A procurement beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Debian libraries WeasyPrint and the browser tests need (run as root on Debian/Ubuntu).
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+		fontconfig fonts-dejavu-core fonts-liberation2 poppler-utils chromium
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var

@@ -1,0 +1,245 @@
+"""Personas shared by the whole suite: an organization A with one member per role, and an outsider."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from procurement.roles import Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(url: str, what: str) -> None:
+    """Skip where a real service is missing on a newcomer's laptop; in CI its absence is a failure."""
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return
+    except OSError:
+        message = f"{what} is not reachable at {parsed.hostname}:{parsed.port}"
+        if IN_CI:
+            pytest.fail(message + " (CI must provide it)")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Riverside Health", slug="riverside")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Elsewhere Clinic", slug="elsewhere")
+
+
+def _member(org, role):
+    return MembershipFactory(organization=org, role=role).user
+
+
+@pytest.fixture
+def admin_user(org):
+    return _member(org, Role.ADMIN)
+
+
+@pytest.fixture
+def officer(org):
+    return _member(org, Role.OFFICER)
+
+
+@pytest.fixture
+def compliance_lead(org):
+    return _member(org, Role.COMPLIANCE)
+
+
+@pytest.fixture
+def reviewer(org):
+    return _member(org, Role.REVIEWER)
+
+
+@pytest.fixture
+def outsider(other_org):
+    """An officer of another organization: must never see organization A's data."""
+    return _member(other_org, Role.OFFICER)
+
+
+@pytest.fixture
+def user_without_org(db):
+    return UserFactory()
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_org(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def officer_client(officer):
+    return _client_for(officer)
+
+
+@pytest.fixture
+def compliance_client(compliance_lead):
+    return _client_for(compliance_lead)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return _client_for(reviewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    require_service(url, "Redis")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Each test writes evidence and reports to its own folder."""
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = settings.PRIVATE_STORAGE_ROOT
+
+
+__all__ = ["IN_CI", "require_service", "settings"]
+
+
+class WorkerProcess:
+    """A real `celery worker` process on a private queue, sharing the test database."""
+
+    def __init__(self, *, redis_url: str, queue: str, database_url: str) -> None:
+        self.redis_url = redis_url
+        self.queue = queue
+        self.database_url = database_url
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        import time
+
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "CELERY_RESULT_BACKEND": self.redis_url,
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "procurement",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=WARNING",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}@%h",
+            ],
+            env=env,
+            cwd=str(settings.BASE_DIR),
+        )
+        from procurement.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if app.control.ping(destination=[f"{self.queue}@{socket.gethostname()}"], timeout=0.5):
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError("The Celery worker exited during start-up.")
+        raise RuntimeError("The Celery worker did not answer within 60 s.")
+
+    def kill(self) -> None:
+        """Hard stop (SIGKILL), as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except Exception:  # noqa: BLE001
+                self.kill()
+
+
+def _database_url_for_worker() -> str:
+    from django.db import connection
+
+    params = connection.settings_dict
+    if params["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or "postgres"
+    host = params.get("HOST") or "127.0.0.1"
+    port = params.get("PORT") or 5432
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
+
+
+def reset_celery_connections(app) -> None:
+    """Drop pooled broker connections so the next publish uses the current broker settings."""
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    try:
+        del app.control.mailbox.producer_pool
+    except AttributeError:
+        pass
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, transactional_db, settings):
+    """Runs tasks in a real worker (not eagerly) for the duration of the test."""
+    import uuid
+
+    from procurement.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    saved = {
+        k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue", "result_backend")
+    }
+    app.conf.update(
+        broker_url=redis_url, task_always_eager=False, task_default_queue=queue, result_backend=redis_url
+    )
+    reset_celery_connections(app)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    worker = WorkerProcess(redis_url=redis_url, queue=queue, database_url=_database_url_for_worker())
+    try:
+        worker.start()
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.update(saved)
+        reset_celery_connections(app)
