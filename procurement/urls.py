@@ -2,14 +2,21 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import core_views as views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("healthz", views.healthz, name="healthz"),
+    path("templates/", include("questionnaires.urls")),
+    path("vendors/", include("vendors.urls")),
+    path("evaluations/", include("procurement.evaluation_urls")),
+    path("evaluations/", include("procurement.scoring_urls")),
+    path("reports/", include("reports.urls")),
+    # Vendor portal: reached only through invite links, no account.
+    path("v/", include("vendors.portal.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

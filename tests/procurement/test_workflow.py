@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procurement.models import AuditEvent, Evaluation, EvaluationStatusChange
-from procurement.services import evaluation_transition
+from procurement.services.workflow import evaluation_transition
 from tests.factories import EvaluationFactory
 
 pytestmark = pytest.mark.django_db

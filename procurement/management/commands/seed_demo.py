@@ -7,7 +7,7 @@ from django.db import transaction
 
 from procurement.models import Organization, User
 from procurement.roles import Role
-from procurement.services import membership_set
+from procurement.services.organizations import membership_set
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = [

@@ -1,4 +1,4 @@
-"""Business actions of the organization and evaluation workflow."""
+"""The evaluation workflow: every status change goes through evaluation_transition."""
 
 from __future__ import annotations
 
@@ -6,30 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
-from .audit import actor_label, audit_record
-from .models import AuditEvent, Evaluation, EvaluationStatusChange, Membership, Organization, User
-from .roles import Role
+from procurement.audit import actor_label, audit_record
+from procurement.models import AuditEvent, Evaluation, EvaluationStatusChange, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from vendors.models import Contact
-
-
-@transaction.atomic
-def organization_create(*, name: str, slug: str | None = None) -> Organization:
-    return Organization.objects.create(name=name, slug=slug or slugify(name)[:80])
-
-
-@transaction.atomic
-def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
-    """Adds the user to the organization, or changes the role they already have there."""
-    membership, _ = Membership.objects.update_or_create(
-        organization=organization, user=user, defaults={"role": Role(role)}
-    )
-    return membership
 
 
 @transaction.atomic

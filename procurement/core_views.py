@@ -8,11 +8,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import member_required
-from .forms import OrganizationSwitchForm
-from .health import health_report
-from .middleware import SESSION_KEY
-from .models import Evaluation
+from procurement.access import member_required
+from procurement.forms import OrganizationSwitchForm
+from procurement.health import health_report
+from procurement.middleware import SESSION_KEY
+from procurement.models import Evaluation
 
 
 @login_required

@@ -1,0 +1,1 @@
+"""Business actions, one module per sub-domain (organizations, workflow, evaluations, scoring...)."""
