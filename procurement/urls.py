@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import core_views as views
+from . import two_factor
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -45,5 +46,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("admin/", admin.site.urls),
 ]

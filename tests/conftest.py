@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from procurement.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -45,7 +47,10 @@ def _member(org, role):
 
 @pytest.fixture
 def admin_user(org):
-    return _member(org, Role.ADMIN)
+    """Administrators must use two-factor authentication, so this one has a confirmed device."""
+    user = _member(org, Role.ADMIN)
+    TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    return user
 
 
 @pytest.fixture
@@ -75,8 +80,14 @@ def user_without_org(db):
 
 
 def _client_for(user) -> Client:
+    """A client signed in as `user`, past the second factor when the user has one."""
     client = Client()
     client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 

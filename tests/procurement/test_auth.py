@@ -24,14 +24,18 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_every_demo_user_can_sign_in_and_sees_the_demo_organization(client):
+def test_every_demo_user_can_sign_in(client):
+    """Everyone lands on the dashboard; the administrator first enrols a second factor."""
     call_command("seed_demo")
     for username, *_ in DEMO_USERS:
         response = client.post(
             reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
         )
         assert response.status_code == 200
-        assert b"Riverside Health System" in response.content, username
+        if username == "admin":
+            assert response.redirect_chain[-1][0] == reverse("two_factor_setup")
+        else:
+            assert b"Riverside Health System" in response.content, username
         client.post(reverse("logout"))
 
 
@@ -75,3 +79,15 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, officer):
 def test_session_expires_after_the_configured_idle_time(settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
+
+
+def test_repeated_failed_sign_ins_lock_the_account_from_that_address(client, officer, settings):
+    settings.AXES_ENABLED = True
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": officer.username, "password": "wrong"})
+    response = client.post(
+        reverse("login"), {"username": officer.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins" in response.content
+    assert "_auth_user_id" not in client.session
