@@ -136,7 +136,8 @@ STORAGES = {
 # views that check access; nothing under MEDIA_ROOT is ever exposed by URL directly.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private")))
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
-MEDIA_URL = None
+# No URL of the app serves this prefix; files are streamed by views that check access.
+MEDIA_URL = "/_private/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
