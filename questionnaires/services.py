@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from . import rules
@@ -345,7 +345,10 @@ def template_clone(*, template: Template, organization, slug: str, name: str) ->
 def template_delete_draft(*, template: Template) -> None:
     """Discards a draft (never a published version: evaluations may point at it)."""
     template = _lock(template)
-    template.delete()
+    try:
+        template.delete()
+    except ProtectedError as exc:
+        raise ValidationError("Evaluations use this draft, so it cannot be deleted.") from exc
 
 
 # --- sections ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from questionnaires import services
 from questionnaires.models import Question, Section, Template
 from tests.factories import (
     DraftTemplateFactory,
+    EvaluationFactory,
     QuestionFactory,
     SectionFactory,
     TemplateFactory,
@@ -290,3 +291,11 @@ def test_section_delete_removes_its_questions_and_renumbers(org):
     services.section_delete(section=first)
     assert list(template.sections.values_list("key", "order")) == [("b", 0)]
     assert not template.questions.exists()
+
+
+def test_a_draft_that_an_evaluation_uses_cannot_be_deleted(org):
+    template = DraftTemplateFactory(organization=org)
+    EvaluationFactory(organization=org, template=template)
+    with pytest.raises(ValidationError, match="Evaluations use this draft"):
+        services.template_delete_draft(template=template)
+    assert Template.objects.filter(pk=template.pk).exists()
