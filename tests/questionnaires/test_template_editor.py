@@ -463,3 +463,35 @@ def test_import_upload_of_a_non_json_file(officer_client, org):
     response = officer_client.post(reverse("template_import"), {"file": upload})
     assert response.status_code == 200
     assert "not valid JSON" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("template_edit", ()),
+        ("template_clone", ()),
+        ("section_create", ()),
+        ("section_edit", ("baa",)),
+        ("question_create", ("baa",)),
+        ("question_edit", ("baa.days",)),
+    ],
+)
+def test_form_pages_render_for_an_officer(officer_client, draft, name, args):
+    response = officer_client.get(_url(name, draft, *args))
+    assert response.status_code == 200
+    assert "<form" in response.content.decode()
+
+
+def test_create_and_import_pages_render(officer_client):
+    assert officer_client.get(reverse("template_create")).status_code == 200
+    assert officer_client.get(reverse("template_import")).status_code == 200
+
+
+def test_navigation_links_to_the_templates(reviewer_client):
+    text = reviewer_client.get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("template_list")}"' in text
+
+
+def test_unknown_section_or_question_key_is_not_found(officer_client, draft):
+    assert officer_client.get(_url("section_edit", draft, "nope")).status_code == 404
+    assert officer_client.get(_url("question_edit", draft, "nope.q")).status_code == 404
