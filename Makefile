@@ -43,6 +43,7 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: install
+	$(MANAGE) load_library
 	$(MANAGE) seed_demo
 
 worker: install

@@ -162,3 +162,107 @@ class InviteFactory(factory.django.DjangoModelFactory):
         invite = super()._create(model_class, *args, **kwargs)
         invite.token = token
         return invite
+
+
+class DraftTemplateFactory(TemplateFactory):
+    status = Template.Status.DRAFT
+    published_at = None
+
+
+def build_every_type_template(*, organization, status: str = Template.Status.PUBLISHED) -> Template:
+    """A template with one question of every type, conditions, references and scoring rules."""
+    template = TemplateFactory(
+        organization=organization,
+        status=status,
+        published_at=timezone.now() if status != Template.Status.DRAFT else None,
+        slug="every-type",
+        name="Every question type",
+        description="Covers each question type.",
+        risk_thresholds={"low": 85, "moderate": 65, "high": 45},
+    )
+    first = SectionFactory(template=template, key="basics", title="Basics", order=0, weight="1.50")
+    second = SectionFactory(template=template, key="evidence", title="Evidence", order=1, weight="0.75")
+    choices = {"choices": [{"value": "a", "label": "Option A"}, {"value": "b", "label": "Option B"}]}
+    specs = [
+        (first, "basics.yes", "yes_no", {}, None, {"expected": "yes"}),
+        (first, "basics.single", "single_choice", choices, None, {"points": {"a": 100, "b": 0}}),
+        (first, "basics.multi", "multi_choice", choices, None, {"points": {"a": 50, "b": 50}, "mode": "sum"}),
+        (
+            first,
+            "basics.short",
+            "short_text",
+            {"max_length": 200},
+            {"question": "basics.yes", "operator": "equals", "value": "yes"},
+            {"min_length": 3},
+        ),
+        (
+            first,
+            "basics.long",
+            "long_text",
+            {},
+            {"question": "basics.short", "operator": "contains", "value": "x"},
+            None,
+        ),
+        (
+            first,
+            "basics.number",
+            "number",
+            {"unit": "days", "min": 0, "max": 365},
+            None,
+            {"bands": [{"min": None, "max": 30, "points": 100}, {"min": 31, "max": None, "points": 0}]},
+        ),
+        (second, "evidence.date", "date", {}, None, {"max_age_days": 365}),
+        (second, "evidence.url", "url", {}, None, {"present": True}),
+        (
+            second,
+            "evidence.file",
+            "file",
+            {"has_expiry": True},
+            {"question": "basics.number", "operator": "at_least", "value": 10},
+            {"require_unexpired": True, "max_age_days": None},
+        ),
+        (
+            second,
+            "evidence.table",
+            "table",
+            {
+                "columns": [
+                    {"key": "subgroup", "label": "Subgroup", "type": "text"},
+                    {"key": "n", "label": "N", "type": "number"},
+                ],
+                "required_rows": ["Female", "Male"],
+                "row_key": "subgroup",
+            },
+            None,
+            {
+                "min_rows": 2,
+                "require_all_rows": True,
+                "critical": {
+                    "operator": "unanswered",
+                    "value": None,
+                    "reason": "No subgroup data.",
+                    "cap_tier": "high",
+                },
+            },
+        ),
+    ]
+    for order, (section, key, qtype, options, condition, scoring) in enumerate(specs):
+        QuestionFactory(
+            section=section,
+            key=key,
+            type=qtype,
+            order=order,
+            prompt=f"Prompt for {key}",
+            help_text="Help for the vendor.",
+            guidance="What a good answer looks like.",
+            allows_na=qtype == "yes_no",
+            is_required=qtype != "long_text",
+            weight="1.25" if qtype == "number" else "1.00",
+            options=options,
+            condition=condition,
+            scoring=scoring,
+            references=[{"citation": "45 CFR 164.514(b)", "url": "https://www.ecfr.gov/", "standing": "law"}],
+            requires_evidence=qtype == "file",
+            evidence_hint="Attach the report." if qtype == "file" else "",
+        )
+    return template
