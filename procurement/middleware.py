@@ -18,15 +18,16 @@ class CurrentOrganizationMiddleware:
     def __call__(self, request):
         request.membership = None
         request.organization = None
+        request.memberships = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            memberships = Membership.objects.filter(user=user).select_related("organization")
+            # One query for all of them: the switcher and the two-factor rule need the whole list.
+            request.memberships = list(Membership.objects.filter(user=user).select_related("organization"))
             chosen = request.session.get(SESSION_KEY)
-            membership = None
-            if chosen:
-                membership = memberships.filter(organization__public_id=chosen).first()
-            if membership is None:
-                membership = memberships.first()
+            membership = next(
+                (m for m in request.memberships if chosen and str(m.organization.public_id) == chosen),
+                request.memberships[0] if request.memberships else None,
+            )
             if membership is not None:
                 request.membership = membership
                 request.organization = membership.organization

@@ -25,9 +25,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/v/")
 
 
-def two_factor_required(user) -> bool:
+def two_factor_required(user, memberships) -> bool:  # noqa: ANN001
     required = set(settings.TWO_FACTOR_REQUIRED_ROLES)
-    return user.is_superuser or user.memberships.filter(role__in=required).exists()
+    return user.is_superuser or any(m.role in required for m in memberships)
 
 
 class TwoFactorMiddleware:
@@ -44,7 +44,7 @@ class TwoFactorMiddleware:
         ):
             if user_has_device(user, confirmed=True):
                 return redirect(f"{reverse('two_factor_verify')}?next={request.get_full_path()}")
-            if two_factor_required(user):
+            if two_factor_required(user, getattr(request, "memberships", [])):
                 return redirect("two_factor_setup")
         return self.get_response(request)
 
