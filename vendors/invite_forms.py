@@ -29,6 +29,6 @@ class InviteForm(forms.Form):
         self.fields["contacts"].queryset = Contact.objects.filter(
             organization_id=evaluation.organization_id, vendor_id=evaluation.product.vendor_id
         )
-        self.fields["contacts"].label_from_instance = lambda c: f"{c.name} <{c.email}>" + (
-            f" · {c.role}" if c.role else ""
+        self.fields["contacts"].label_from_instance = lambda c: (
+            f"{c.name} <{c.email}>" + (f" · {c.role}" if c.role else "")
         )

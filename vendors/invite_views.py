@@ -27,7 +27,9 @@ def _evaluation(request: HttpRequest, public_id) -> Evaluation:
     )
 
 
-def _panel_response(request: HttpRequest, evaluation: Evaluation, form: InviteForm | None = None) -> HttpResponse:
+def _panel_response(
+    request: HttpRequest, evaluation: Evaluation, form: InviteForm | None = None
+) -> HttpResponse:
     context = {"evaluation": evaluation, "invite_form": form}
     if request.htmx:
         return render(request, PANEL, context)
@@ -52,7 +54,9 @@ def evaluation_invites(request: HttpRequest, public_id) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+            for field, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+            ):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, f"{len(invites)} invite{'s' if len(invites) != 1 else ''} sent.")
@@ -90,7 +94,9 @@ def invite_resend_view(request: HttpRequest, public_id, invite_id) -> HttpRespon
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"A new link was sent to {invite.contact.name}; the previous one stopped working.")
+        messages.success(
+            request, f"A new link was sent to {invite.contact.name}; the previous one stopped working."
+        )
     return _after_change(request, evaluation)
 
 

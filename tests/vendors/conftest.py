@@ -107,9 +107,7 @@ def portal_url(invite, suffix: str = "") -> str:
 
 def answer_post(question, value=None, *, version=0, na=False, **extra) -> dict:
     data = {f"q{question.pk}-version": str(version)}
-    if isinstance(value, list):
-        data[f"q{question.pk}-value"] = value
-    elif value is not None:
+    if isinstance(value, list) or value is not None:
         data[f"q{question.pk}-value"] = value
     if na:
         data[f"q{question.pk}-not_applicable"] = "on"

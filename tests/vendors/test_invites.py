@@ -58,7 +58,8 @@ def test_invite_send_emails_a_personal_link_with_text_and_html(
     draft.refresh_from_db()
     assert draft.status == S.SENT
     event = AuditEvent.objects.get(evaluation=draft, kind=AuditEvent.Kind.INVITE_SENT)
-    assert token not in str(event.data) and token not in event.summary
+    assert token not in str(event.data)
+    assert token not in event.summary
     assert event.data["hash_prefix"] == invite.token_hash[:6]
 
 
@@ -208,7 +209,8 @@ def test_officer_invites_contacts_from_the_panel(
         response = officer_client.post(url, {"contacts": [contact.pk], "message": "Due in May"})
     assert response.status_code == 302
     invite = Invite.objects.get(evaluation=draft)
-    assert invite.contact == contact and invite.message == "Due in May"
+    assert invite.contact == contact
+    assert invite.message == "Due in May"
     assert len(mail.outbox) == 1
     page = officer_client.get(url)
     assert page.status_code == 200

@@ -60,7 +60,12 @@ def invite_required(view: Callable) -> Callable:
         try:
             response = view(request, invite, *args, **kwargs)
         except Http404:
-            response = render(request, "vendors/portal/not_found.html", {"invite": invite}, status=404)
+            response = render(
+                request,
+                "vendors/portal/not_found.html",
+                {"invite": invite, "evaluation": invite.evaluation, "token": token},
+                status=404,
+            )
             response._has_been_logged = True
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

@@ -13,8 +13,8 @@ register = template.Library()
 @register.simple_tag
 def invites_panel_data(evaluation, form=None) -> dict:
     invites = list(
-        Invite.objects.filter(evaluation=evaluation, organization_id=evaluation.organization_id).select_related(
-            "contact", "delegated_from__contact"
-        )
+        Invite.objects.filter(
+            evaluation=evaluation, organization_id=evaluation.organization_id
+        ).select_related("contact", "delegated_from__contact")
     )
     return {"invites": invites, "form": form or InviteForm(evaluation=evaluation)}
