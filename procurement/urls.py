@@ -15,6 +15,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("evaluations/", include("procurement.evaluation_urls")),
     path("evaluations/", include("procurement.scoring_urls")),
+    path("evaluations/", include("vendors.invite_urls")),
     path("reports/", include("reports.urls")),
     # Vendor portal: reached only through invite links, no account.
     path("v/", include("vendors.portal.urls")),

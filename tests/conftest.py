@@ -221,6 +221,9 @@ def _database_url_for_worker() -> str:
 def reset_celery_connections(app) -> None:
     """Drop pooled broker connections so the next publish uses the current broker settings."""
     app._pool = None
+    # A task run eagerly earlier caches the result backend of that time (none): drop it too.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

@@ -266,3 +266,44 @@ def build_every_type_template(*, organization, status: str = Template.Status.PUB
             evidence_hint="Attach the report." if qtype == "file" else "",
         )
     return template
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    """A record only; tests that download write the file under PRIVATE_STORAGE_ROOT themselves."""
+
+    class Meta:
+        model = "questionnaires.EvidenceFile"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(
+        QuestionFactory, template=factory.SelfAttribute("..evaluation.template"), type=Question.Type.FILE
+    )
+    original_name = "report.pdf"
+    stored_name = factory.LazyFunction(lambda: f"{secrets.token_hex(16)}.pdf")
+    content_type = "application/pdf"
+    size = 10
+    sha256 = "0" * 64
+
+
+class ClarificationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.ClarificationRequest"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
+    requested_by = factory.SubFactory(UserFactory)
+    message = "Please give the subgroup sizes."
+
+
+class ReviewCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.ReviewComment"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
+    author = factory.SubFactory(UserFactory)
+    body = "Thanks, noted."
+    is_visible_to_vendor = True
