@@ -208,8 +208,11 @@ def _database_url_for_worker() -> str:
 
 
 def reset_celery_connections(app) -> None:
-    """Drop pooled broker connections so the next publish uses the current broker settings."""
+    """Drop pooled connections and the cached backend so the next publish uses the current settings."""
     app._pool = None
+    # Eager tasks run earlier in the session cache the result backend that was configured then.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

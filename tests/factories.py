@@ -9,9 +9,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from procurement.models import Evaluation, Membership, Organization, User
+from procurement.models import Evaluation, Membership, Organization, ReviewerAssignment, User
 from procurement.roles import Role
-from questionnaires.models import Answer, Question, Section, Template
+from questionnaires.models import Answer, EvidenceFile, Question, Section, Template
 from vendors.models import Contact, Invite, Product, Vendor
 
 
@@ -162,3 +162,27 @@ class InviteFactory(factory.django.DjangoModelFactory):
         invite = super()._create(model_class, *args, **kwargs)
         invite.token = token
         return invite
+
+
+class ReviewerAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerAssignment
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    reviewer = factory.SubFactory(UserFactory)
+    section = None
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceFile
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
+    original_name = "soc2-report.pdf"
+    stored_name = factory.LazyFunction(lambda: secrets.token_hex(16))
+    content_type = "application/pdf"
+    size = 2048
+    sha256 = "ab" * 32

@@ -6,6 +6,8 @@ from vendors.models import Contact, Product, Vendor
 
 
 class VendorForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Vendor
         fields = ["legal_name", "website", "notes"]
