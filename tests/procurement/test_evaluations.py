@@ -366,3 +366,23 @@ def test_dashboard_links_to_the_list_and_to_each_evaluation(officer_client, org)
     body = officer_client.get(reverse("dashboard")).content.decode()
     assert reverse("evaluation_list") in body
     assert evaluation.get_absolute_url() in body
+
+
+def test_create_page_offers_published_templates_and_the_vendors_products(
+    officer_client, org, product, template
+):
+    TemplateFactory(organization=org, status=Template.Status.DRAFT, name="Unfinished draft")
+    ProductFactory(vendor__organization=org, name="Other vendor's product")
+    response = officer_client.get(reverse("evaluation_create"), {"vendor": product.vendor.public_id})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert template.name in body
+    assert "Unfinished draft" not in body
+    assert "Other vendor&#x27;s product" not in body
+    assert "Sepsis Watch" in body
+
+
+def test_nav_links_to_evaluations_and_vendors(reviewer_client):
+    body = reviewer_client.get(reverse("dashboard")).content.decode()
+    assert reverse("evaluation_list") in body
+    assert reverse("vendor_list") in body

@@ -211,3 +211,12 @@ def test_compliance_lead_may_not_edit_a_contact(compliance_client, org):
     contact = ContactFactory(vendor__organization=org)
     url = reverse("contact_edit", args=[contact.public_id])
     assert compliance_client.post(url, {"name": "X", "email": "x@example.org"}).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["vendor_create", "vendor_edit", "product_create", "contact_create"])
+def test_form_pages_render(officer_client, org, name):
+    vendor = VendorFactory(organization=org)
+    url = reverse(name) if name == "vendor_create" else reverse(name, args=[vendor.public_id])
+    response = officer_client.get(url)
+    assert response.status_code == 200
+    assert "<form" in response.content.decode()
