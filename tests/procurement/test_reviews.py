@@ -370,3 +370,19 @@ def test_audit_events_cannot_be_changed(evaluation, officer):
         event.save()
     with pytest.raises(ValidationError):
         AuditEvent.objects.filter(evaluation=evaluation).delete()
+
+
+def test_decided_page_shows_decision_and_checklist(officer_client, officer, evaluation):
+    decision_record(
+        evaluation=evaluation,
+        decision=D.APPROVED_WITH_CONDITIONS,
+        rationale="Fine once the BAA is amended.",
+        user=officer,
+        conditions=[{"description": "Amend the BAA breach clause", "owner": officer, "due_date": None}],
+    )
+    body = officer_client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Approved with conditions" in body
+    assert "Fine once the BAA is amended." in body
+    assert "Amend the BAA breach clause" in body
+    assert "Mark as met" in body
+    assert "Record the decision" not in body
