@@ -1,7 +1,154 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms import formset_factory
+
+from procurement.models import Evaluation, User
+from procurement.roles import Perm
+from procurement.services.evaluations import members_with_perm, previous_candidates, templates_for_evaluation
+from vendors.models import Product, Vendor
 
 
 class OrganizationSwitchForm(forms.Form):
     organization = forms.UUIDField()
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class MembersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        return f"{obj.vendor.legal_name} — {obj}"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EvaluationForm(forms.Form):
+    product = ProductChoiceField(queryset=Product.objects.none(), to_field_name="public_id")
+    template = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", label="Questionnaire (published version)"
+    )
+    purpose = forms.ChoiceField(choices=Evaluation.Purpose.choices, initial=Evaluation.Purpose.NEW_PURCHASE)
+    previous = forms.ModelChoiceField(
+        queryset=Evaluation.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        label="Previous evaluation (re-assessment only)",
+        help_text="The earlier evaluation of the same product that this one re-assesses.",
+    )
+    owner = MemberChoiceField(queryset=User.objects.none())
+    reviewers = MembersChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    due_date = forms.DateField(required=False, widget=DateInput)
+
+    def __init__(self, *args, organization, vendor: Vendor | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        products = Product.objects.for_org(organization).select_related("vendor")
+        if vendor is not None:
+            products = products.filter(vendor=vendor)
+        self.fields["product"].queryset = products.order_by("vendor__legal_name", "name")
+        self.fields["template"].queryset = templates_for_evaluation(organization)
+        self.fields["owner"].queryset = members_with_perm(organization, Perm.VIEW)
+        self.fields["reviewers"].queryset = members_with_perm(organization, Perm.REVIEW)
+        self.fields["previous"].queryset = previous_candidates(organization)
+
+    def clean(self):
+        data = super().clean()
+        previous, purpose = data.get("previous"), data.get("purpose")
+        if purpose == Evaluation.Purpose.REASSESSMENT and previous is None:
+            self.add_error("previous", "A re-assessment names the evaluation it re-assesses.")
+        if previous is not None and data.get("product") and previous.product_id != data["product"].pk:
+            self.add_error("previous", "The previous evaluation must be of the same product.")
+        return data
+
+
+class EvaluationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("awaiting_review", "Awaiting review (submitted or under review)"),
+            *Evaluation.Status.choices,
+        ],
+    )
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        empty_label="Any vendor",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    owner = MemberChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Any owner",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    risk_tier = forms.ChoiceField(required=False, choices=[("", "Any tier"), *Evaluation.RiskTier.choices])
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = Vendor.objects.for_org(organization)
+        self.fields["owner"].queryset = members_with_perm(organization, Perm.VIEW)
+
+
+class MoveForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Evaluation.Status.choices)
+
+
+class AssignmentForm(forms.Form):
+    reviewer = MemberChoiceField(queryset=User.objects.none())
+    section = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Whole questionnaire", label="Section"
+    )
+
+    def __init__(self, *args, evaluation: Evaluation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = members_with_perm(evaluation.organization, Perm.REVIEW)
+        self.fields["section"].queryset = evaluation.template.sections.all()
+
+
+class CommentForm(forms.Form):
+    question = forms.IntegerField(widget=forms.HiddenInput)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
+    is_visible_to_vendor = forms.BooleanField(required=False, label="Visible to the vendor")
+
+
+class ClarificationForm(forms.Form):
+    questions = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Questions to reopen")
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Message to the vendor")
+
+    def __init__(self, *args, question_choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["questions"].choices = question_choices
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=Evaluation.Decision.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ConditionForm(forms.Form):
+    description = forms.CharField(required=False, widget=forms.TextInput, label="Condition")
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(required=False, widget=DateInput)
+
+    def __init__(self, *args, organization=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if organization is not None:
+            self.fields["owner"].queryset = members_with_perm(organization, Perm.VIEW)
+
+
+ConditionFormSet = formset_factory(ConditionForm, extra=3, max_num=20)

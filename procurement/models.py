@@ -424,3 +424,25 @@ class ScoreOverride(models.Model):
                 condition=models.Q(score__gte=0) & models.Q(score__lte=100), name="override_score_0_100"
             ),
         ]
+
+
+class ReminderLog(models.Model):
+    """One reminder e-mail sent, so the daily job never sends the same reminder twice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reminders")
+    # "due_7", "due_1", "overdue": the reminder, relative to the due date it was computed for.
+    kind = models.CharField(max_length=20)
+    due_date = models.DateField()
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Moving the due date makes new reminders due; resending for the same date never does.
+            models.UniqueConstraint(
+                fields=["evaluation", "kind", "due_date", "recipient"], name="one_reminder_per_recipient"
+            ),
+        ]

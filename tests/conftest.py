@@ -219,7 +219,7 @@ def _database_url_for_worker() -> str:
 
 
 def reset_celery_connections(app) -> None:
-    """Drop pooled broker connections so the next publish uses the current broker settings."""
+    """Drop pooled connections and the cached backend so the next publish uses the current settings."""
     app._pool = None
     # A task run eagerly earlier caches the result backend of that time (none): drop it too.
     app._backend_cache = None

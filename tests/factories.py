@@ -9,7 +9,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from procurement.models import Evaluation, Membership, Organization, User
+from procurement.models import Evaluation, Membership, Organization, ReviewerAssignment, User
 from procurement.roles import Role
 from questionnaires.models import Answer, Question, Section, Template
 from vendors.models import Contact, Invite, Product, Vendor
@@ -307,3 +307,13 @@ class ReviewCommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = "Thanks, noted."
     is_visible_to_vendor = True
+
+
+class ReviewerAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerAssignment
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    reviewer = factory.SubFactory(UserFactory)
+    section = None

@@ -7,21 +7,154 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from procurement.audit import audit_record, client_ip, user_agent
 from procurement.models import AuditEvent, Evaluation, User
 from procurement.services.workflow import evaluation_transition
-from vendors.models import Contact, Invite, InviteUse
+from vendors.models import Contact, Invite, InviteUse, Product, Vendor
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django.http import HttpRequest
+
+    from procurement.models import Organization
+
+# ---------------------------------------------------------------------------------------------
+# Directory: vendors, products, contacts
+# ---------------------------------------------------------------------------------------------
+
+VENDOR_FIELDS = ("legal_name", "website", "notes")
+PRODUCT_FIELDS = ("name", "version", "intended_use", "deployment")
+CONTACT_FIELDS = ("name", "email", "role")
+
+
+def _apply(obj: Any, fields: tuple[str, ...], values: dict[str, Any]) -> list[str]:
+    changed = []
+    for field in fields:
+        if field in values and getattr(obj, field) != values[field]:
+            setattr(obj, field, values[field])
+            changed.append(field)
+    return changed
+
+
+def _save_vendor(vendor: Vendor) -> Vendor:
+    vendor.legal_name = (vendor.legal_name or "").strip()
+    if not vendor.legal_name:
+        raise ValidationError({"legal_name": "Enter the vendor's legal name."})
+    duplicate = Vendor.objects.for_org(vendor.organization).filter(legal_name__iexact=vendor.legal_name)
+    if vendor.pk:
+        duplicate = duplicate.exclude(pk=vendor.pk)
+    if duplicate.exists():
+        raise ValidationError({"legal_name": "A vendor with this name already exists."})
+    try:
+        # A savepoint, so a race on the unique constraint leaves the outer transaction usable.
+        with transaction.atomic():
+            vendor.save()
+    except IntegrityError as exc:
+        raise ValidationError({"legal_name": "A vendor with this name already exists."}) from exc
+    return vendor
+
+
+@transaction.atomic
+def vendor_create(
+    *, organization: Organization, legal_name: str, website: str = "", notes: str = ""
+) -> Vendor:
+    return _save_vendor(
+        Vendor(organization=organization, legal_name=legal_name, website=website, notes=notes)
+    )
+
+
+@transaction.atomic
+def vendor_update(*, vendor: Vendor, **values: Any) -> Vendor:
+    _apply(vendor, VENDOR_FIELDS, values)
+    return _save_vendor(vendor)
+
+
+@transaction.atomic
+def product_create(
+    *,
+    vendor: Vendor,
+    name: str,
+    version: str = "",
+    intended_use: str = "",
+    deployment: str = Product.Deployment.SAAS,
+) -> Product:
+    if not name.strip():
+        raise ValidationError({"name": "Enter the product's name."})
+    if deployment not in Product.Deployment.values:
+        raise ValidationError({"deployment": "Choose how the product is deployed."})
+    return Product.objects.create(
+        organization=vendor.organization,
+        vendor=vendor,
+        name=name.strip(),
+        version=version.strip(),
+        intended_use=intended_use,
+        deployment=deployment,
+    )
+
+
+@transaction.atomic
+def product_update(*, product: Product, **values: Any) -> Product:
+    _apply(product, PRODUCT_FIELDS, values)
+    if not product.name.strip():
+        raise ValidationError({"name": "Enter the product's name."})
+    if product.deployment not in Product.Deployment.values:
+        raise ValidationError({"deployment": "Choose how the product is deployed."})
+    product.save()
+    return product
+
+
+@transaction.atomic
+def contact_create(*, vendor: Vendor, name: str, email: str, role: str = "") -> Contact:
+    if not name.strip():
+        raise ValidationError({"name": "Enter the contact's name."})
+    if not email.strip():
+        raise ValidationError({"email": "Enter the contact's e-mail address."})
+    return Contact.objects.create(
+        organization=vendor.organization, vendor=vendor, name=name.strip(), email=email.strip(), role=role
+    )
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **values: Any) -> Contact:
+    _apply(contact, CONTACT_FIELDS, values)
+    if not contact.name.strip() or not contact.email.strip():
+        raise ValidationError("A contact needs a name and an e-mail address.")
+    contact.save()
+    return contact
+
+
+def vendor_search(
+    *, organization: Organization, q: str = "", deployment: str = "", has_open_evaluation: bool = False
+) -> QuerySet[Vendor]:
+    """The organization's vendors matching a directory search, with the counts the list shows."""
+    from procurement.models import Evaluation
+
+    open_statuses = [s for s in Evaluation.Status.values if s not in ("decided", "archived")]
+    vendors = Vendor.objects.for_org(organization).annotate(
+        product_count=Count("products", distinct=True),
+        contact_count=Count("contacts", distinct=True),
+        open_evaluation_count=Count(
+            "products__evaluations",
+            filter=Q(products__evaluations__status__in=open_statuses),
+            distinct=True,
+        ),
+    )
+    if q:
+        vendors = vendors.filter(legal_name__icontains=q)
+    if deployment:
+        vendors = vendors.filter(products__deployment=deployment).distinct()
+    if has_open_evaluation:
+        vendors = vendors.filter(open_evaluation_count__gt=0)
+    return vendors.order_by("legal_name")
 
 
 # ---------------------------------------------------------------------------------------------
