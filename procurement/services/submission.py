@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from procurement.models import ClarificationRequest, Evaluation
 from procurement.services.workflow import evaluation_transition
+from procurement.tasks import notify_evaluation_submitted
 from questionnaires.answers import QuestionnaireState
 from questionnaires.models import Answer, EvidenceFile, Question, Section
 
@@ -68,4 +69,6 @@ def evaluation_submit(
     ClarificationRequest.objects.filter(evaluation=locked, resolved_at__isnull=True).update(
         resolved_at=timezone.now()
     )
+    evaluation_id = locked.pk
+    transaction.on_commit(lambda: notify_evaluation_submitted.delay(evaluation_id))
     return evaluation
