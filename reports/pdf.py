@@ -100,14 +100,15 @@ TEMPLATES = {
     "vendor_answers": "reports/pdf/vendor_answers.html",
     "comparison": "reports/pdf/comparison.html",
 }
-TEMPLATE_FILES = [
-    "templates/reports/pdf/base.html",
-    "templates/reports/pdf/_answer.html",
-    "templates/reports/pdf/due_diligence.html",
-    "templates/reports/pdf/vendor_answers.html",
-    "templates/reports/pdf/comparison.html",
-    "static/css/print.css",
-]
+
+
+def template_files() -> list[Path]:
+    """Every file that shapes a PDF; their contents are part of a report's content hash."""
+    base = Path(settings.BASE_DIR)
+    return [
+        *sorted((base / "templates" / "reports" / "pdf").glob("*.html")),
+        base / "static" / "css" / "print.css",
+    ]
 
 
 def render_report_html(kind: str, context: dict[str, Any], *, generated_at: str = "") -> str:

@@ -14,7 +14,6 @@ import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
@@ -25,7 +24,7 @@ from procurement.audit import audit_record
 from procurement.models import AuditEvent, Evaluation
 from reports import context as contexts
 from reports.models import Report
-from reports.pdf import TEMPLATE_FILES, render_pdf, render_report_html
+from reports.pdf import render_pdf, render_report_html, template_files
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,9 +40,7 @@ logger = logging.getLogger(__name__)
 @cache
 def template_versions() -> dict[str, str]:
     """SHA-256 of each file that shapes a report; a new layout makes every stored report stale."""
-    return {
-        name: hashlib.sha256((settings.BASE_DIR / name).read_bytes()).hexdigest() for name in TEMPLATE_FILES
-    }
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in template_files()}
 
 
 def content_hash(kind: str, context: dict[str, Any]) -> str:

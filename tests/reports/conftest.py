@@ -22,25 +22,32 @@ from tests.factories import (
 )
 
 
-def build_evaluation(org, *, extra_questions: int = 0, files: int = 1, **overrides) -> Evaluation:
+def build_evaluation(
+    org, *, extra_questions: int = 0, files: int = 1, vendor_name: str = "Acme Clinical AI", **overrides
+) -> Evaluation:
     now = timezone.now()
-    evaluation = EvaluationFactory(
-        organization=org,
-        status=Evaluation.Status.DECIDED,
-        purpose=Evaluation.Purpose.NEW_PURCHASE,
-        sent_at=now - timedelta(days=20),
-        submitted_at=now - timedelta(days=10),
-        decided_at=now - timedelta(days=1),
-        decision=Evaluation.Decision.APPROVED_WITH_CONDITIONS,
-        decision_rationale="Acceptable once the BAA is signed.",
-        overall_score=64,
-        risk_tier="moderate",
-        product__vendor__legal_name="Acme Clinical AI",
-        product__name="SepsisWatch",
-        product__version="3.2",
-        template__name="Clinical AI Vendor Due Diligence",
-        **overrides,
-    )
+    fields = {
+        "organization": org,
+        "status": Evaluation.Status.DECIDED,
+        "purpose": Evaluation.Purpose.NEW_PURCHASE,
+        "sent_at": now - timedelta(days=20),
+        "submitted_at": now - timedelta(days=10),
+        "decided_at": now - timedelta(days=1),
+        "decision": Evaluation.Decision.APPROVED_WITH_CONDITIONS,
+        "decision_rationale": "Acceptable once the BAA is signed.",
+        "overall_score": 64,
+        "risk_tier": "moderate",
+        "template__name": "Clinical AI Vendor Due Diligence",
+    }
+    if "product" not in overrides:
+        fields.update(
+            {
+                "product__vendor__legal_name": vendor_name,
+                "product__name": "SepsisWatch",
+                "product__version": "3.2",
+            }
+        )
+    evaluation = EvaluationFactory(**{**fields, **overrides})
     template = evaluation.template
     use = SectionFactory(template=template, key="intended-use", title="Product and intended use", weight=2)
     privacy = SectionFactory(template=template, key="privacy", title="Privacy and de-identification")
