@@ -71,6 +71,8 @@ def report_panel(request: HttpRequest, public_id) -> HttpResponse:
 def report_generate(request: HttpRequest, public_id) -> HttpResponse:
     evaluation = _evaluation(request, public_id)
     report = services.report_request(evaluation=evaluation, kind=Report.Kind.DUE_DILIGENCE, user=request.user)
+    # With eager tasks (local runs) the rendering has already finished by now.
+    report.refresh_from_db()
     if not request.htmx:
         try:
             return redirect(evaluation.get_absolute_url())
