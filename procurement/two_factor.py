@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/v/")
 
 
-def two_factor_required(user, memberships) -> bool:  # noqa: ANN001
+def two_factor_required(user, memberships) -> bool:
     required = set(settings.TWO_FACTOR_REQUIRED_ROLES)
     return user.is_superuser or any(m.role in required for m in memberships)
 
