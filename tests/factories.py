@@ -9,9 +9,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from procurement.models import Evaluation, Membership, Organization, User
+from procurement.models import Evaluation, Membership, Organization, ScoreOverride, ScoreRun, User
 from procurement.roles import Role
-from questionnaires.models import Answer, Question, Section, Template
+from questionnaires.models import Answer, EvidenceFile, Question, Section, Template
 from vendors.models import Contact, Invite, Product, Vendor
 
 
@@ -162,3 +162,39 @@ class InviteFactory(factory.django.DjangoModelFactory):
         invite = super()._create(model_class, *args, **kwargs)
         invite.token = token
         return invite
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceFile
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(
+        QuestionFactory, template=factory.SelfAttribute("..evaluation.template"), type=Question.Type.FILE
+    )
+    original_name = "soc2-type2.pdf"
+    stored_name = factory.LazyFunction(lambda: secrets.token_hex(16))
+    content_type = "application/pdf"
+    size = 1024
+    sha256 = factory.LazyFunction(lambda: secrets.token_hex(32))
+
+
+class ScoreRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreRun
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+
+
+class ScoreOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreOverride
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
+    score = 50
+    justification = "Reviewed the evidence by hand."
+    created_by = factory.SubFactory(UserFactory)
