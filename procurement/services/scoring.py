@@ -103,32 +103,71 @@ def _to_float(value: Any) -> float:
     return float(value) if value is not None else 0.0
 
 
-def load_scoring_inputs(evaluation: Evaluation) -> dict[str, Any]:
-    """Everything a scoring needs, in four queries whatever the number of questions."""
-    template = evaluation.template
+def load_template_specs(template_id: int) -> list[SectionSpec]:
+    """The template's sections and questions as plain specs, in one query."""
     sections: dict[int, dict[str, Any]] = {}
-    questions = Question.objects.filter(template_id=template.pk).select_related("section")
-    for q in questions.order_by("section__order", "section_id", "order", "id"):
+    rows = (
+        Question.objects.filter(template_id=template_id)
+        .order_by("section__order", "section_id", "order", "id")
+        .values_list(
+            "section_id",
+            "section__key",
+            "section__title",
+            "section__weight",
+            "key",
+            "type",
+            "weight",
+            "options",
+            "scoring",
+            "condition",
+            "allows_na",
+        )
+    )
+    # Plain tuples rather than model instances: this runs for every evaluation of a rescore.
+    for (
+        section_id,
+        s_key,
+        s_title,
+        s_weight,
+        key,
+        qtype,
+        weight,
+        options,
+        scoring,
+        condition,
+        allows_na,
+    ) in rows:
         entry = sections.setdefault(
-            q.section_id,
-            {
-                "key": q.section.key,
-                "title": q.section.title,
-                "weight": _to_float(q.section.weight),
-                "questions": [],
-            },
+            section_id, {"key": s_key, "title": s_title, "weight": _to_float(s_weight), "questions": []}
         )
         entry["questions"].append(
             QuestionSpec(
-                key=q.key,
-                type=q.type,
-                weight=_to_float(q.weight),
-                options=q.options or {},
-                scoring=q.scoring,
-                condition=q.condition,
-                allows_na=q.allows_na,
+                key=key,
+                type=qtype,
+                weight=_to_float(weight),
+                options=options or {},
+                scoring=scoring,
+                condition=condition,
+                allows_na=allows_na,
             )
         )
+    return [SectionSpec(s["key"], s["title"], s["weight"], tuple(s["questions"])) for s in sections.values()]
+
+
+def load_scoring_inputs(
+    evaluation: Evaluation, *, template_cache: dict[int, list[SectionSpec]] | None = None
+) -> dict[str, Any]:
+    """Everything a scoring needs, in four queries whatever the number of questions.
+
+    `template_cache` lets a rescore chunk load each (immutable, published) template only once.
+    """
+    template = evaluation.template
+    if template_cache is not None and template.pk in template_cache:
+        sections = template_cache[template.pk]
+    else:
+        sections = load_template_specs(template.pk)
+        if template_cache is not None:
+            template_cache[template.pk] = sections
     answers = {
         key: (value, is_na)
         for key, value, is_na in Answer.objects.filter(evaluation_id=evaluation.pk).values_list(
@@ -146,9 +185,7 @@ def load_scoring_inputs(evaluation: Evaluation) -> dict[str, Any]:
         )
     }
     return {
-        "sections": [
-            SectionSpec(s["key"], s["title"], s["weight"], tuple(s["questions"])) for s in sections.values()
-        ],
+        "sections": sections,
         "answers": answers,
         "evidence": evidence,
         "overrides": overrides,
@@ -225,7 +262,12 @@ def _mark_failed(run_id: int, error: str) -> None:
     )
 
 
-def scoring_run(*, score_run_id: int, today: datetime.date | None = None) -> ScoreRun | None:
+def scoring_run(
+    *,
+    score_run_id: int,
+    today: datetime.date | None = None,
+    template_cache: dict[int, list[SectionSpec]] | None = None,
+) -> ScoreRun | None:
     """Run one queued scoring. Safe to call twice for the same run: a finished run is left alone.
 
     Transient database errors propagate (the task retries them); anything else marks the run
@@ -244,7 +286,7 @@ def scoring_run(*, score_run_id: int, today: datetime.date | None = None) -> Sco
     evaluation = run.evaluation
     today = today or timezone.localdate()
     try:
-        inputs = load_scoring_inputs(evaluation)
+        inputs = load_scoring_inputs(evaluation, template_cache=template_cache)
         digest = inputs_hash(evaluation=evaluation, inputs=inputs, today=today)
         previous = (
             ScoreRun.objects.filter(
@@ -456,8 +498,9 @@ def template_rescore_all(
 def scoring_rescore_chunk(*, batch_id: int, run_ids: list[int]) -> int:
     """Score a chunk of a batch; each run stands alone, so one failure does not stop the rest."""
     done = 0
+    template_cache: dict[int, list[SectionSpec]] = {}
     for run_id in run_ids:
-        if scoring_run(score_run_id=run_id) is not None:
+        if scoring_run(score_run_id=run_id, template_cache=template_cache) is not None:
             done += 1
     return done
 
