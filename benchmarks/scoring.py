@@ -34,7 +34,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import OperationalError, connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -220,7 +220,11 @@ def bench_worker(template: Template, org: Organization) -> None:
         started = time.perf_counter()
         batch = template_rescore_all(template=template, organization=org)
         while True:
-            progress = batch.progress()
+            try:
+                progress = batch.progress()
+            except OperationalError:  # SQLite busy while the worker writes: ask again
+                time.sleep(0.25)
+                continue
             if progress["finished"] >= batch.total:
                 break
             time.sleep(0.25)

@@ -59,6 +59,7 @@ def slow_scoring(monkeypatch):
     # handed out again after 2 s instead of an hour.
     monkeypatch.setenv("SCORING_FAULT_DELAY_SECONDS", "4")
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "2")
+    monkeypatch.setenv("CELERY_UNACKED_RESTORE_INTERVAL", "1")
 
 
 def test_a_worker_killed_mid_run_loses_nothing(slow_scoring, celery_worker_process, org):
