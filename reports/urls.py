@@ -1,3 +1,17 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("evaluations/<uuid:public_id>/panel/", views.report_panel, name="report_panel"),
+    path("evaluations/<uuid:public_id>/generate/", views.report_generate, name="report_generate"),
+    path("evaluations/<uuid:public_id>/changes/", views.reassessment_changes, name="reassessment_changes"),
+    path("evaluations/<uuid:public_id>/answers.csv", views.answers_csv, name="answers_csv"),
+    path("evaluations/<uuid:public_id>/answers.xlsx", views.answers_xlsx, name="answers_xlsx"),
+    path("compare/", views.comparison, name="comparison"),
+    path("compare/generate/", views.comparison_generate, name="comparison_generate"),
+    path("<uuid:public_id>/status/", views.report_status, name="report_status"),
+    path("<uuid:public_id>/download/", views.report_download, name="report_download"),
+]

@@ -279,11 +279,11 @@ class EvidenceFileFactory(factory.django.DjangoModelFactory):
     question = factory.SubFactory(
         QuestionFactory, template=factory.SelfAttribute("..evaluation.template"), type=Question.Type.FILE
     )
-    original_name = "report.pdf"
-    stored_name = factory.LazyFunction(lambda: f"{secrets.token_hex(16)}.pdf")
+    original_name = factory.Sequence(lambda n: f"evidence-{n}.pdf")
+    stored_name = factory.Sequence(lambda n: f"stored-{n}-{secrets.token_hex(8)}")
     content_type = "application/pdf"
-    size = 10
-    sha256 = "0" * 64
+    size = 2048
+    sha256 = factory.Sequence(lambda n: hashlib.sha256(f"evidence {n}".encode()).hexdigest())
 
 
 class ClarificationRequestFactory(factory.django.DjangoModelFactory):
@@ -297,6 +297,32 @@ class ClarificationRequestFactory(factory.django.DjangoModelFactory):
     message = "Please give the subgroup sizes."
 
 
+class ScoreRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.ScoreRun"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    status = "done"
+    rules_version = "2025.1"
+    overall_score = 72
+    risk_tier = "moderate"
+    finished_at = factory.LazyFunction(timezone.now)
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.Finding"
+
+    score_run = factory.SubFactory(ScoreRunFactory)
+    organization = factory.SelfAttribute("score_run.organization")
+    kind = "critical"
+    code = factory.Sequence(lambda n: f"finding-{n}")
+    title = factory.Sequence(lambda n: f"Finding {n}")
+    detail = "Details of the finding."
+    question_keys = factory.LazyFunction(list)
+
+
 class ReviewCommentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "procurement.ReviewComment"
@@ -305,7 +331,7 @@ class ReviewCommentFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("evaluation.organization")
     question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
     author = factory.SubFactory(UserFactory)
-    body = "Thanks, noted."
+    body = factory.Sequence(lambda n: f"Reviewer comment {n}")
     is_visible_to_vendor = True
 
 
@@ -317,3 +343,24 @@ class ReviewerAssignmentFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("evaluation.organization")
     reviewer = factory.SubFactory(UserFactory)
     section = None
+
+
+class ScoreOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.ScoreOverride"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    question = factory.SubFactory(QuestionFactory, template=factory.SelfAttribute("..evaluation.template"))
+    score = 50
+    justification = "The evidence only partly supports the answer."
+    created_by = factory.SubFactory(UserFactory)
+
+
+class DecisionConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "procurement.DecisionCondition"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    organization = factory.SelfAttribute("evaluation.organization")
+    description = factory.Sequence(lambda n: f"Condition {n}")

@@ -509,3 +509,12 @@ def portal_submit(request: HttpRequest, invite: Invite) -> HttpResponse:
         return render(request, "vendors/portal/portal_review.html", _review_context(invite, errors))
     messages.success(request, "Thank you: your answers were submitted. This copy is now read-only.")
     return redirect("portal_questionnaire", invite._token)
+
+
+@require_GET
+@invite_required
+def portal_answers_pdf(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """The vendor's own submitted answers as a PDF: no internal comments, no scores."""
+    from reports.views import vendor_answers_pdf
+
+    return vendor_answers_pdf(request, invite.evaluation, contact=invite.contact)

@@ -1,0 +1,223 @@
+"""Report panel, downloads, comparison, re-assessment changes and answer exports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from procurement.access import get_for_org, has_perm, member_required, org_queryset
+from procurement.models import Evaluation
+from procurement.roles import Perm
+from reports import context as contexts
+from reports import exports, services
+from reports.models import Report
+
+if TYPE_CHECKING:
+    from vendors.models import Contact
+
+EVALUATIONS = Evaluation.objects.select_related("product__vendor", "template", "organization")
+
+
+def _evaluation(request: HttpRequest, public_id) -> Evaluation:
+    return get_for_org(request, EVALUATIONS, public_id=public_id)
+
+
+def _download_name(report: Report) -> str:
+    stamp = timezone.localtime(report.finished_at or report.created_at).strftime("%Y%m%d")
+    if report.evaluation is not None:
+        product = report.evaluation.product
+        subject = slugify(f"{product.vendor.legal_name} {product.name} {product.version}")
+    else:
+        subject = "evaluations"
+    return f"{report.kind.replace('_', '-')}-{subject}-{stamp}.pdf"
+
+
+def _pdf_response(report: Report) -> FileResponse:
+    response = FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=_download_name(report),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@member_required(Perm.VIEW)
+def report_panel(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    context = {"evaluation": evaluation, "may_download": has_perm(request, Perm.VIEW_REPORTS)}
+    if context["may_download"]:
+        report = services.latest_report(evaluation)
+        context["report"] = report
+        context["is_current"] = bool(report) and report.content_hash == services.content_hash(
+            Report.Kind.DUE_DILIGENCE, contexts.due_diligence_context(evaluation)
+        )
+    return render(request, "reports/report_panel.html", context)
+
+
+@require_POST
+@member_required(Perm.VIEW_REPORTS)
+def report_generate(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    report = services.report_request(evaluation=evaluation, kind=Report.Kind.DUE_DILIGENCE, user=request.user)
+    # With eager tasks (local runs) the rendering has already finished by now.
+    report.refresh_from_db()
+    if not request.htmx:
+        try:
+            return redirect(evaluation.get_absolute_url())
+        except NoReverseMatch:
+            return redirect("dashboard")
+    return render(
+        request,
+        "reports/report_panel.html",
+        {"evaluation": evaluation, "may_download": True, "report": report, "is_current": True},
+    )
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def report_status(request: HttpRequest, public_id) -> HttpResponse:
+    report = get_for_org(request, Report.objects.select_related("evaluation"), public_id=public_id)
+    return render(request, "reports/_report_status.html", {"report": report})
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def report_download(request: HttpRequest, public_id) -> HttpResponse:
+    report = get_for_org(
+        request,
+        Report.objects.select_related("evaluation__product__vendor", "organization"),
+        public_id=public_id,
+    )
+    if report.status != Report.Status.DONE or not report.file:
+        raise Http404("The report is not ready.")
+    services.report_download(report=report, user=request.user, request=request)
+    return _pdf_response(report)
+
+
+def vendor_answers_pdf(
+    request: HttpRequest, evaluation: Evaluation, contact: Contact | None = None
+) -> HttpResponse:
+    """The vendor's PDF of its own submitted answers. The caller has already authorised `evaluation`."""
+    try:
+        report = services.vendor_answers_report(evaluation=evaluation)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8")
+    services.report_download(report=report, contact=contact, request=request)
+    return _pdf_response(report)
+
+
+def _chosen(request: HttpRequest, source) -> list[Evaluation]:
+    """Evaluations of this organization named by `e` parameters, in the order given."""
+    ids = []
+    for value in source.getlist("e"):
+        if value not in ids:
+            ids.append(value)
+    found = {
+        str(e.public_id): e for e in org_queryset(request, EVALUATIONS).filter(public_id__in=_valid(ids))
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def _valid(ids: list[str]) -> list[str]:
+    valid = []
+    for value in ids:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def comparison(request: HttpRequest) -> HttpResponse:
+    chosen = _chosen(request, request.GET)
+    comparison_context, error = None, ""
+    if request.GET.getlist("e"):
+        try:
+            comparison_context = contexts.comparison_context(chosen)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    report = None
+    if request.GET.get("report"):
+        report = (
+            org_queryset(request, Report)
+            .filter(kind=Report.Kind.COMPARISON, public_id__in=_valid([request.GET["report"]]))
+            .first()
+        )
+    candidates = org_queryset(request, EVALUATIONS).order_by("-created_at")[:200]
+    return render(
+        request,
+        "reports/comparison.html",
+        {
+            "candidates": candidates,
+            "chosen_ids": {str(e.public_id) for e in chosen},
+            "chosen": chosen,
+            "report": comparison_context,
+            "error": error,
+            "pdf_report": report,
+            "limits": (contexts.COMPARISON_MIN, contexts.COMPARISON_MAX),
+        },
+    )
+
+
+@require_POST
+@member_required(Perm.VIEW_REPORTS)
+def comparison_generate(request: HttpRequest) -> HttpResponse:
+    chosen = _chosen(request, request.POST)
+    query = [("e", str(e.public_id)) for e in chosen]
+    try:
+        report = services.comparison_request(evaluations=chosen, user=request.user)
+    except ValidationError:
+        return redirect(reverse("comparison") + "?" + urlencode(query))
+    return redirect(reverse("comparison") + "?" + urlencode([*query, ("report", str(report.public_id))]))
+
+
+@require_GET
+@member_required(Perm.VIEW)
+def reassessment_changes(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    if not evaluation.previous_id:
+        raise Http404("This evaluation does not re-assess an earlier one.")
+    changes = contexts.reassessment_context(evaluation)
+    return render(
+        request, "reports/reassessment_changes.html", {"evaluation": evaluation, "changes": changes}
+    )
+
+
+def _export_name(evaluation: Evaluation, extension: str) -> str:
+    product = evaluation.product
+    return f"answers-{slugify(f'{product.vendor.legal_name} {product.name} {product.version}')}.{extension}"
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def answers_csv(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    response = HttpResponse(exports.answers_csv(evaluation), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(evaluation, "csv")}"'
+    return response
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def answers_xlsx(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    response = HttpResponse(
+        exports.answers_xlsx(evaluation),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(evaluation, "xlsx")}"'
+    return response
