@@ -12,6 +12,7 @@ from procurement.api.views import (
     docs,
     evaluations,
     not_found,
+    reports,
     scores,
     templates,
     vendor_portal,
@@ -28,6 +29,11 @@ router.register("evaluations", evaluations.EvaluationViewSet, basename="api-eval
 v1 = [
     path("me/", account.MeView.as_view(), name="api-me"),
     path("evaluations/<uuid:id>/score/", scores.EvaluationScoreView.as_view(), name="api-evaluation-score"),
+    path(
+        "evaluations/<uuid:id>/report/", reports.EvaluationReportView.as_view(), name="api-evaluation-report"
+    ),
+    path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
+    path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.
     path(
         "vendor/questionnaire/",

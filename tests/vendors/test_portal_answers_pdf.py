@@ -35,7 +35,6 @@ def test_the_vendor_downloads_its_submitted_answers_without_internal_comments(cl
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
 
-
     text = "".join(
         page.extract_text()
         for page in PdfReader(
