@@ -229,6 +229,9 @@ class EvaluationSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
     overall_score = serializers.FloatField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Blank until decided / scored: declared so that the schema allows the empty string.
+    decision = serializers.ChoiceField(choices=Evaluation.Decision.choices, allow_blank=True, read_only=True)
+    risk_tier = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -354,6 +357,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class FindingSerializer(serializers.ModelSerializer):
+    caps_tier_at = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True)
+
     class Meta:
         model = Finding
         fields = ["kind", "code", "title", "detail", "citation", "question_keys", "caps_tier_at"]
@@ -369,6 +374,7 @@ class SectionScoreSerializer(serializers.Serializer):
 class ScoreRunSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     overall_score = serializers.FloatField(allow_null=True)
+    risk_tier = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True)
     section_scores = serializers.SerializerMethodField()
     question_scores = serializers.DictField(child=serializers.FloatField(allow_null=True))
     findings = FindingSerializer(many=True, read_only=True)
