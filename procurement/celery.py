@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "procurement.tasks.send_due_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
+    "sweep-queued-score-runs": {
+        "task": "procurement.tasks.sweep_queued_score_runs",
+        "schedule": 60.0,
+    },
 }
 
 

@@ -368,9 +368,22 @@ class ScoreRun(models.Model):
     section_scores = models.JSONField(default=dict, blank=True)
     # {question_key: score or null} as computed at the time.
     question_scores = models.JSONField(default=dict, blank=True)
+    # {question_key: score before any reviewer override}, to show computed beside overridden.
+    computed_scores = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when the run belongs to a template-wide rescore, so that its progress can be counted.
+    batch = models.ForeignKey(
+        "RescoreBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    # Outbox marker: null while the task has not reached the broker (e.g. Redis was down), so the
+    # periodic sweep knows which queued runs to send again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Same inputs as an earlier run: its result (and findings) stand for this run too.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -379,6 +392,15 @@ class ScoreRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def result_run_id(self) -> int:
+        """The run whose findings describe this result (itself, unless reused)."""
+        return self.reused_from_id or self.pk
 
 
 class Finding(models.Model):
@@ -446,6 +468,35 @@ class ReminderLog(models.Model):
                 fields=["evaluation", "kind", "due_date", "recipient"], name="one_reminder_per_recipient"
             ),
         ]
+
+
+class RescoreBatch(models.Model):
+    """One "rescore every evaluation of this template" request; its runs report the progress."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey("questionnaires.Template", on_delete=models.CASCADE, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def progress(self) -> dict[str, int]:
+        counts = dict(
+            ScoreRun.objects.filter(batch=self).values_list("status").annotate(n=models.Count("id"))
+        )
+        finished = counts.get(ScoreRun.Status.DONE, 0) + counts.get(ScoreRun.Status.FAILED, 0)
+        return {
+            "total": self.total,
+            "done": counts.get(ScoreRun.Status.DONE, 0),
+            "failed": counts.get(ScoreRun.Status.FAILED, 0),
+            "finished": finished,
+            "percent": round(100 * finished / self.total) if self.total else 100,
+        }
 
 
 class ApiToken(models.Model):

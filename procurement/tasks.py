@@ -5,9 +5,12 @@ from __future__ import annotations
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerError
 
 from procurement import notifications
 from procurement.models import Evaluation
+from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
 @shared_task(name="procurement.tasks.send_due_reminders")
@@ -29,3 +32,47 @@ def notify_evaluation_submitted(evaluation_id: int) -> int:
     if evaluation is None:
         return 0
     return notifications.notify_evaluation_submitted(evaluation=evaluation)
+
+
+# ---- Scoring ---------------------------------------------------------------------------------
+
+SCORING_RETRY = {
+    "autoretry_for": (*TRANSIENT_ERRORS, BrokerError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(
+    name="procurement.tasks.score_evaluation",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT,
+    time_limit=settings.SCORING_TIME_LIMIT,
+    **SCORING_RETRY,
+)
+def score_evaluation(score_run_id: int) -> None:
+    scoring_run(score_run_id=score_run_id)
+
+
+@shared_task(
+    name="procurement.tasks.rescore_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A chunk scores up to RESCORE_CHUNK_SIZE evaluations, one after the other.
+    soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT * 5,
+    time_limit=settings.SCORING_TIME_LIMIT * 5,
+    **SCORING_RETRY,
+)
+def rescore_chunk(batch_id: int, run_ids: list[int]) -> int:
+    return scoring_rescore_chunk(batch_id=batch_id, run_ids=run_ids)
+
+
+@shared_task(name="procurement.tasks.sweep_queued_score_runs", acks_late=True, time_limit=120)
+def sweep_queued_score_runs() -> int:
+    return scoring_sweep()
+
+
+# ---- End of scoring --------------------------------------------------------------------------

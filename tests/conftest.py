@@ -231,6 +231,10 @@ def reset_celery_connections(app) -> None:
         del app.control.mailbox.producer_pool
     except AttributeError:
         pass
+    # The result backend is cached on first use (an eager task uses it too), so a worker test that
+    # runs after eager tests would otherwise keep the "disabled" backend of the eager setup.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture

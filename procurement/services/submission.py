@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procurement.models import ClarificationRequest, Evaluation
+from procurement.services.scoring import scoring_request
 from procurement.services.workflow import evaluation_transition
 from procurement.tasks import notify_evaluation_submitted
 from questionnaires.answers import QuestionnaireState
@@ -69,6 +70,9 @@ def evaluation_submit(
     ClarificationRequest.objects.filter(evaluation=locked, resolved_at__isnull=True).update(
         resolved_at=timezone.now()
     )
+    # Scoring is queued in the same transaction: its run row is saved with the submission, and if
+    # the broker is down the outbox sweep sends it later. The e-mail is best effort (robust).
+    scoring_request(evaluation=locked)
     evaluation_id = locked.pk
-    transaction.on_commit(lambda: notify_evaluation_submitted.delay(evaluation_id))
+    transaction.on_commit(lambda: notify_evaluation_submitted.delay(evaluation_id), robust=True)
     return evaluation

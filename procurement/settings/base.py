@@ -163,8 +163,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task (its worker died) goes back to the queue after `visibility_timeout`
+# seconds; workers look for such tasks every `unacked_restore_interval` seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=60),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_IGNORE_RESULT = True
+
+# Scoring: hard and soft time limits of one scoring task, and an artificial pause inside a run that
+# only fault-injection tests set (to kill a worker in the middle of a run).
+SCORING_TIME_LIMIT = env.int("SCORING_TIME_LIMIT", default=90)
+SCORING_SOFT_TIME_LIMIT = env.int("SCORING_SOFT_TIME_LIMIT", default=60)
+SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)

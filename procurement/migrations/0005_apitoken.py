@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0003_reminder_log'),
+        ('procurement', '0004_merge_0003_reminder_log_0003_rescorebatch'),
     ]
 
     operations = [
