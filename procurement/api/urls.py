@@ -32,6 +32,11 @@ v1 = [
     path(
         "evaluations/<uuid:id>/report/", reports.EvaluationReportView.as_view(), name="api-evaluation-report"
     ),
+    path(
+        "evaluations/<uuid:id>/overrides/<str:key>/",
+        scores.ScoreOverrideView.as_view(),
+        name="api-score-override",
+    ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.

@@ -25,6 +25,7 @@ from tests.factories import (
     ScoreRunFactory,
     TemplateFactory,
 )
+from tests.vendors.conftest import build_questionnaire
 
 # (method, path template, permission needed, object-scoped: outsiders get 404 rather than a list)
 ENDPOINTS = [
@@ -56,6 +57,10 @@ ENDPOINTS = [
     ("post", "/api/v1/evaluations/{evaluation}/decision/", Perm.DECIDE, True),
     ("get", "/api/v1/evaluations/{evaluation}/audit/", Perm.VIEW, True),
     ("get", "/api/v1/evaluations/{evaluation}/score/", Perm.VIEW, True),
+    # Reviewers or those who run evaluations (every role has one of the two).
+    ("post", "/api/v1/evaluations/{evaluation}/score/", Perm.REVIEW, True),
+    ("put", "/api/v1/evaluations/{evaluation}/overrides/use.processes_phi/", Perm.OVERRIDE_SCORES, True),
+    ("delete", "/api/v1/evaluations/{evaluation}/overrides/use.processes_phi/", Perm.OVERRIDE_SCORES, True),
     ("post", "/api/v1/evaluations/{evaluation}/report/", Perm.VIEW_REPORTS, True),
     ("get", "/api/v1/reports/{report}/", Perm.VIEW_REPORTS, True),
     ("get", "/api/v1/reports/{report}/download/", Perm.VIEW_REPORTS, True),
@@ -73,6 +78,7 @@ def objects(org):
         organization=org, evaluation=evaluation, kind="due_diligence", content_hash="x"
     )
     ScoreRunFactory(evaluation=evaluation)
+    build_questionnaire(evaluation)
     return {
         "template": TemplateFactory(organization=org).public_id,
         "vendor": evaluation.product.vendor.public_id,

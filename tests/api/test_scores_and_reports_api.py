@@ -99,3 +99,42 @@ def test_another_organizations_report_is_404(outsider_api, org):
     )
     assert outsider_api.get(f"/api/v1/reports/{report.public_id}/").status_code == 404
     assert outsider_api.get(f"/api/v1/reports/{report.public_id}/download/").status_code == 404
+
+
+def test_request_scoring_runs_it_and_the_result_is_readable(
+    officer_api, evaluation, questions, django_capture_on_commit_callbacks
+):
+    url = f"/api/v1/evaluations/{evaluation.public_id}/score/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_api.post(url)
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "queued"
+    latest = officer_api.get(url).json()
+    assert latest["id"] == response.json()["id"]
+    assert latest["status"] in ("done", "failed")
+    assert latest["status"] == "done", latest["error"]
+
+
+def test_override_a_score_with_a_justification(officer_api, officer, evaluation, questions):
+    from procurement.models import ScoreOverride
+
+    questions.phi.scoring = {"expected": "no"}
+    questions.phi.save()
+    url = f"/api/v1/evaluations/{evaluation.public_id}/overrides/use.processes_phi/"
+    missing = officer_api.put(url, {"score": 150}, format="json")
+    assert missing.status_code == 400
+    assert {e["path"] for e in missing.json()["errors"]} == {"score", "justification"}
+    response = officer_api.put(url, {"score": 80, "justification": "BAA covers it."}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["score"] == 80.0
+    assert ScoreOverride.objects.get().created_by == officer
+    assert officer_api.delete(url).status_code == 204
+    assert not ScoreOverride.objects.exists()
+    assert (
+        officer_api.put(
+            f"/api/v1/evaluations/{evaluation.public_id}/overrides/no.such/",
+            {"score": 1, "justification": "x"},
+            format="json",
+        ).status_code
+        == 404
+    )
