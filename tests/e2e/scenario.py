@@ -144,3 +144,43 @@ def invite_path(body: str) -> str:
     match = re.search(r"https?://[^/\s]+(/v/[^\s/]+/)", body)
     assert match, f"No invite link in the e-mail:\n{body}"
     return match.group(1)
+
+
+def build_small_template(*, organization) -> Template:
+    """One section: text, yes/no, single choice, number and a table, all required."""
+    template = TemplateFactory(
+        organization=organization,
+        status=Template.Status.PUBLISHED,
+        published_at=timezone.now(),
+        slug="small-questionnaire",
+        name="Small questionnaire",
+    )
+    section = SectionFactory(template=template, key="basics", title="Basics", order=0)
+    specs = [
+        ("basics.name", "short_text", "Name of the product as marketed", {}),
+        ("basics.phi", "yes_no", "Does the product process PHI?", {}),
+        ("basics.baa", "single_choice", "Who provides the BAA?", BAA_CHOICES),
+        ("basics.notice_days", "number", "Breach notice period", {"unit": "days", "min": 0, "max": 365}),
+        (
+            "basics.subgroups",
+            "table",
+            "Performance by subgroup",
+            {
+                "columns": [
+                    {"key": "subgroup", "label": "Subgroup", "type": "text"},
+                    {"key": "n", "label": "Patients", "type": "number"},
+                ]
+            },
+        ),
+    ]
+    for order, (key, qtype, prompt, options) in enumerate(specs):
+        QuestionFactory(
+            section=section,
+            key=key,
+            type=qtype,
+            order=order,
+            prompt=prompt,
+            is_required=True,
+            options=options,
+        )
+    return template
