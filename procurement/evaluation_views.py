@@ -68,7 +68,12 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 def evaluation_create(request: HttpRequest) -> HttpResponse:
     vendor_id = request.GET.get("vendor")
     vendor = get_for_org(request, Vendor, public_id=vendor_id) if vendor_id else None
-    form = EvaluationForm(request.POST or None, organization=request.organization, vendor=vendor)
+    form = EvaluationForm(
+        request.POST or None,
+        organization=request.organization,
+        vendor=vendor,
+        initial={"owner": request.user.pk},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = evaluation_services.evaluation_create(

@@ -497,3 +497,36 @@ class RescoreBatch(models.Model):
             "finished": finished,
             "percent": round(100 * finished / self.total) if self.total else 100,
         }
+
+
+class ApiToken(models.Model):
+    """A personal API token of one member, acting in one organization. Only the SHA-256 is stored.
+
+    The role is not copied here: every request reads the member's current role, so a demotion or
+    removal from the organization takes effect on the token at once.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'ServiceNow sync'.")
+    # Unique, so that a request finds its token by one indexed lookup on the hash.
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the secret, shown so people can tell their tokens apart.
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

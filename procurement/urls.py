@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import api_token_views, two_factor
 from . import core_views as views
-from . import two_factor
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -19,6 +19,13 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     # Vendor portal: reached only through invite links, no account.
     path("v/", include("vendors.portal.urls")),
+    path("api/", include("procurement.api.urls")),
+    path("account/api-tokens/", api_token_views.api_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<uuid:public_id>/revoke/",
+        api_token_views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

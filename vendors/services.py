@@ -132,6 +132,38 @@ def contact_update(*, contact: Contact, **values: Any) -> Contact:
     return contact
 
 
+@transaction.atomic
+def vendor_delete(*, vendor: Vendor) -> None:
+    """Removes a vendor with its products and contacts, unless any of its products was evaluated."""
+    if Evaluation.objects.filter(product__vendor=vendor).exists():
+        raise ValidationError(
+            "This vendor's products have evaluations, which are kept for the record; it cannot be deleted.",
+            code="in_use",
+        )
+    vendor.delete()
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    if Evaluation.objects.filter(product=product).exists():
+        raise ValidationError(
+            "This product has evaluations, which are kept for the record; it cannot be deleted.",
+            code="in_use",
+        )
+    product.delete()
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    # Invites are part of an evaluation's history (who was asked, when): keep their contact.
+    if Invite.objects.filter(contact=contact).exists():
+        raise ValidationError(
+            "This contact was invited to an evaluation and is kept for the record; it cannot be deleted.",
+            code="in_use",
+        )
+    contact.delete()
+
+
 def vendor_search(
     *, organization: Organization, q: str = "", deployment: str = "", has_open_evaluation: bool = False
 ) -> QuerySet[Vendor]:

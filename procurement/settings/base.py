@@ -204,13 +204,44 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "procurement.api.schema.ApiAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "procurement.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    # Closed by default: every API view names its authentication and the permission of each action.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["procurement.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["procurement.api.permissions.HasOrgPerm"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "procurement.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per caller: "vendor" per client address on the invite-token endpoints, "token" per API token.
+API_THROTTLE_RATES = {
+    "vendor": env("API_VENDOR_RATE", default="120/min"),
+    "token": env("API_TOKEN_RATE", default="600/min"),
+}
+# Failed token authentications per client address: (attempts, window in seconds), then 429.
+API_AUTH_FAILURE_LIMIT = (env.int("API_AUTH_FAILURE_LIMIT", default=20), 15 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinical AI Due Diligence API",
+    "DESCRIPTION": (
+        "Evaluations of clinical AI vendors for procurement and GRC systems. Organization endpoints take a "
+        "personal API token (`Authorization: Bearer …`); vendor endpoints take the invite token "
+        "(`Authorization: Invite …`). Every error has the body "
+        '`{"errors": [{"path": …, "message": …, "code": …}]}`.'
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "EvaluationStatusEnum": "procurement.models.Evaluation.Status",
+        "TemplateStatusEnum": "questionnaires.models.Template.Status",
+        "ScoreRunStatusEnum": "procurement.models.ScoreRun.Status",
+        "RiskTierEnum": "procurement.models.Evaluation.RiskTier",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,4 +1,5 @@
-// Vendor questionnaire: progress bars after out-of-band swaps and a visible state when a save fails.
+// Vendor questionnaire: progress bars after out-of-band swaps, saving tables, and a visible state when a
+// save fails.
 (function () {
   "use strict";
 
@@ -23,6 +24,28 @@
       slot.appendChild(span);
     }
   }
+
+  // A table is saved once focus leaves it, not on each cell: a save replaces the table, and doing
+  // that while the vendor is typing in the next cell would throw away what they are typing.
+  function tableArea(el) {
+    return el && el.closest ? el.closest(".answer-area[data-save-on-leave]") : null;
+  }
+
+  document.addEventListener("change", function (event) {
+    var area = tableArea(event.target);
+    if (area) {
+      area.setAttribute("data-dirty", "");
+    }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var area = tableArea(event.target);
+    if (!area || area.contains(event.relatedTarget) || !area.hasAttribute("data-dirty")) {
+      return;
+    }
+    area.removeAttribute("data-dirty");
+    htmx.trigger(area, "portal-save");
+  });
 
   document.addEventListener("htmx:oobAfterSwap", function (event) { applyWidths(event.target.parentNode || document); });
   document.addEventListener("htmx:responseError", showFailure);

@@ -31,3 +31,12 @@ def test_the_pages_run_under_the_content_security_policy_without_violations(page
     page.reload()
     assert page.evaluate("typeof htmx") == "object", "htmx did not load from the app's own static files"
     assert violations == []
+
+
+def test_the_login_page_loads_without_console_errors(page):
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto("/accounts/login/")
+    page.wait_for_load_state("networkidle")
+    # Chromium asks for a page icon; without one declared, every first visit logged a 404.
+    assert errors == []

@@ -388,3 +388,8 @@ def test_nav_links_to_evaluations_and_vendors(reviewer_client):
     body = reviewer_client.get(reverse("dashboard")).content.decode()
     assert reverse("evaluation_list") in body
     assert reverse("vendor_list") in body
+
+
+def test_the_new_evaluation_form_proposes_the_officer_as_owner(officer_client, officer):
+    response = officer_client.get(reverse("evaluation_create"))
+    assert response.context["form"]["owner"].value() == officer.pk

@@ -173,3 +173,13 @@ def test_template_rescore_refusals(reviewer_client, outsider_client, client, eva
     assert outsider_client.post(url).status_code == 404
     assert client.post(url).status_code == 302
     assert not RescoreBatch.objects.exists()
+
+
+def test_the_published_template_page_links_to_rescoring(officer_client, org):
+    from django.urls import reverse
+
+    from tests.factories import TemplateFactory
+
+    template = TemplateFactory(organization=org)
+    response = officer_client.get(reverse("template_detail", args=[template.public_id]))
+    assert reverse("template_rescore", args=[template.public_id]).encode() in response.content

@@ -40,6 +40,16 @@ def test_a_section_is_chosen_by_its_key(invite, questions, client):
     assert client.get(portal_url(invite) + "?section=nope").status_code == 404
 
 
+def test_a_table_is_saved_when_focus_leaves_it_and_its_cells_keep_focus_across_saves(
+    invite, questions, client
+):
+    body = client.get(portal_url(invite) + "?section=evidence").content.decode()
+    # A save on each cell's change would replace the table under the vendor's fingers.
+    assert 'hx-trigger="portal-save" data-save-on-leave' in body
+    # Cells have ids, so that htmx gives focus back to the same cell after a swap.
+    assert f'id="q-{questions.table.pk}-0-' in body
+
+
 def test_autosave_stores_the_answer_and_answers_with_the_saved_fragment(invite, questions, client):
     response = client.post(
         portal_url(invite, f"q/{questions.phi.key}/"), answer_post(questions.phi, "yes"), **HTMX

@@ -22,6 +22,7 @@ from procurement.services.workflow import evaluation_transition
 from questionnaires.answers import AnswerConflict, QuestionnaireState, clean_value
 from questionnaires.evidence import detect_type, display_name
 from questionnaires.models import Answer, EvidenceFile, Question, Section
+from questionnaires.selectors import template_structure
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -296,12 +297,7 @@ class PortalData:
 
 
 def portal_data(evaluation: Evaluation) -> PortalData:
-    sections = list(Section.objects.filter(template_id=evaluation.template_id).order_by("order", "id"))
-    order = {s.pk: i for i, s in enumerate(sections)}
-    questions = sorted(
-        Question.objects.filter(template_id=evaluation.template_id),
-        key=lambda q: (order.get(q.section_id, 0), q.order, q.pk),
-    )
+    sections, questions = template_structure(evaluation.template)
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
