@@ -13,6 +13,7 @@ must leave the database exactly as it was.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from procurement.models import AuditEvent, Evaluation
+from procurement.models import ApiToken, AuditEvent, Evaluation
 from procurement.roles import ROLE_PERMISSIONS, Perm, Role
+from procurement.services.api_tokens import api_token_create, api_token_hash
 from questionnaires.models import Template
 from reports.models import Report
 from tests.factories import (
@@ -55,16 +58,20 @@ pytestmark = pytest.mark.django_db
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, whatever their organization
 PORTAL = "portal"  # an active invite link; no account
+INVITE = "invite"  # API: an invite token in the Authorization header
 
-GET, POST = "GET", "POST"
+GET, POST, PUT, PATCH, DELETE = "GET", "POST", "PUT", "PATCH", "DELETE"
+METHODS = (GET, POST, PUT, PATCH, DELETE)
+NOT_SIGNED_IN = {401, 403}  # the API's answer without valid credentials of the right kind
 
 # Routes outside the product's own views, left out on purpose.
 EXCLUDED_PREFIXES = (
     "admin/",  # Django admin: superusers only, guarded by Django itself
     "static/",  # static assets (served by WhiteNoise in production, not by a view)
     "media/",  # never routed: private files are only served through the download views
-    "api/v1/schema",  # the machine-readable API description
-    "api/v1/docs",  # the API's browsable documentation page
+    "api/schema/",  # the machine-readable API description (documentation, no data)
+    "api/docs/",  # the API's documentation page
+    "api/^v1/",  # the API's catch-all: a JSON 404 for paths that match no endpoint
 )
 
 
@@ -89,6 +96,7 @@ class World:
     assignment_pk: int
     condition_pk: int
     comment_question_pk: int
+    api_token_id: Any = None  # a personal API token of the officer
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -123,7 +131,8 @@ class Route:
     object). `data`: the POST body. `ok`: statuses of an allowed request per method, when not the
     usual 200 for GET and 200/302 for POST. `ok_signed_in`: the same for signed-in users of a PUBLIC
     route. `fresh_client`: the request ends the session, so it gets a client of its own.
-    `ends_at_login`: an allowed request that rightly ends on the login page."""
+    `ends_at_login`: an allowed request that rightly ends on the login page. `api`: a JSON API
+    endpoint, called with the persona's personal API token (or invite token for INVITE routes)."""
 
     access: Any
     methods: tuple[str, ...] = (GET,)
@@ -133,6 +142,8 @@ class Route:
     ok_signed_in: dict[str, set[int]] | None = None
     fresh_client: bool = False
     ends_at_login: bool = False
+    api: bool = False
+    owner: str | None = None  # the one persona whose object it is: other allowed members get 404
 
     def body(self, w: World) -> dict:
         return self.data(w) if callable(self.data) else dict(self.data or {})
@@ -143,7 +154,12 @@ class Route:
     def allowed_statuses(self, method: str, *, signed_in: bool) -> set[int]:
         if signed_in and self.ok_signed_in is not None and method in self.ok_signed_in:
             return self.ok_signed_in[method]
-        return self.ok.get(method) or ({200} if method == GET else {200, 302})
+        if method in self.ok:
+            return self.ok[method]
+        if self.api:
+            # Past authentication and permission: done, or a validation error of the body.
+            return {200} if method == GET else {200, 201, 202, 204, 400, 409}
+        return {200} if method == GET else {200, 302}
 
 
 GP = (GET, POST)
@@ -194,6 +210,22 @@ def portal_question(w: World) -> dict:
 
 def portal_evidence(w: World) -> dict:
     return {"public_id": w.evidence_id}
+
+
+def api_template(w: World) -> dict:
+    return {"id": w.template.public_id}
+
+
+def api_evaluation(w: World) -> dict:
+    return {"id": w.evaluation.public_id}
+
+
+def API(access: Any, methods: tuple[str, ...] = (GET,), **kwargs: Any) -> Route:
+    return Route(access, methods, api=True, **kwargs)
+
+
+CRUD = (GET, PUT, PATCH, DELETE)
+CRUD_VENDORS = {GET: VIEW, PUT: VENDORS, PATCH: VENDORS, DELETE: VENDORS}
 
 
 # fmt: off
@@ -303,6 +335,45 @@ ROUTES: dict[str, Route] = {
     "portal_submit": Route(PORTAL, PO),
     # Not submitted yet: the vendor is told so (409) rather than given an empty PDF.
     "portal_answers_pdf": Route(PORTAL, ok={GET: {409}}),
+    # --- personal API tokens (web pages); the token addressed is the officer's own
+    "api_tokens": Route(Perm.MANAGE_API_TOKENS, GP, data={"name": "Intruder", "expires_in_days": "30"}),
+    "api_token_revoke": Route(
+        Perm.MANAGE_API_TOKENS, PO, url=lambda w: {"public_id": w.api_token_id}, owner="officer"
+    ),
+    # --- REST API, organization side (Authorization: Bearer <personal token>)
+    "api-me": API(VIEW),
+    "api-template-list": API(VIEW),
+    "api-template-import-template": API(TEMPLATES, PO),
+    "api-template-detail": API(VIEW, url=api_template),
+    "api-template-export": API(VIEW, url=api_template),
+    "api-vendor-list": API({GET: VIEW, POST: VENDORS}, GP, data={"legal_name": "Intruder Inc."}),
+    "api-vendor-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.vendor_id}, data={"legal_name": "X"}),
+    "api-product-list": API({GET: VIEW, POST: VENDORS}, GP),
+    "api-product-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.product_id}, data={"name": "X"}),
+    "api-contact-list": API({GET: VIEW, POST: VENDORS}, GP),
+    "api-contact-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.contact_id}, data={"name": "X"}),
+    "api-evaluation-list": API({GET: VIEW, POST: RUN}, GP),
+    "api-evaluation-detail": API(VIEW, url=api_evaluation),
+    "api-evaluation-audit": API(VIEW, url=api_evaluation),
+    "api-evaluation-clarifications": API(REVIEW, PO, url=api_evaluation),
+    "api-evaluation-decision": API(DECIDE, PO, url=api_evaluation),
+    "api-evaluation-invites": API(RUN, PO, url=api_evaluation),
+    # Archiving needs RUN_EVALUATIONS, as on the web page.
+    "api-evaluation-transition": API(RUN, PO, url=api_evaluation, data={"to_status": "archived"}),
+    "api-evaluation-score": API(VIEW, GP, url=api_evaluation),
+    "api-evaluation-report": API(REPORTS, PO, url=api_evaluation),
+    "api-score-override": API(
+        OVERRIDE, (PUT, DELETE), url=lambda w: {"id": w.evaluation.public_id, "key": w.score_key},
+        data={"score": 10, "justification": "Intruder"},
+    ),
+    "api-report": API(REPORTS, url=lambda w: {"id": w.report_id}),
+    "api-report-download": API(REPORTS, url=lambda w: {"id": w.report_id}),
+    # --- REST API, vendor side (Authorization: Invite <invite token>)
+    "api-vendor-questionnaire": API(INVITE),
+    "api-vendor-answer": API(INVITE, (PUT,), url=portal_question, data={"value": "yes"}),
+    # Uploads are multipart: the JSON body of the matrix is refused as such (415).
+    "api-vendor-evidence": API(INVITE, PO, url=portal_question, ok={POST: {415}}),
+    "api-vendor-submit": API(INVITE, PO),
 }
 # fmt: on
 
@@ -313,6 +384,14 @@ STAFF_ROLES = {
     "reviewer": Role.REVIEWER,
     "outsider": Role.OFFICER,  # an officer of organization B
 }
+PERSONA_FIXTURES = {
+    "admin": "admin_user",
+    "officer": "officer",
+    "compliance": "compliance_lead",
+    "reviewer": "reviewer",
+    "outsider": "outsider",
+}
+VENDOR_PERSONAS = ("vendor", "vendor_of_other_evaluation", "revoked_link")
 PERSONAS = [
     "anonymous",
     *STAFF_ROLES,
@@ -391,6 +470,7 @@ def build_world(org, officer) -> World:
     assignment = ReviewerAssignmentFactory(evaluation=evaluation_a, reviewer=officer)
     condition = DecisionConditionFactory(evaluation=evaluation_a, owner=None)
     contact = Contact.objects.filter(vendor=evaluation_a.product.vendor).first()
+    api_token, _ = api_token_create(user=officer, organization=org, name="Officer's integration")
     return World(
         evaluation=evaluation_a,
         template=draft,
@@ -409,6 +489,7 @@ def build_world(org, officer) -> World:
         assignment_pk=assignment.pk,
         condition_pk=condition.pk,
         comment_question_pk=questions.phi.pk,
+        api_token_id=api_token.public_id,
         tokens={
             "vendor": active.token,
             "vendor_of_other_evaluation": other_invite.token,
@@ -418,8 +499,8 @@ def build_world(org, officer) -> World:
 
 
 def snapshot() -> list:
-    """Every row of the product's tables, except the records of a link being opened (a valid link
-    of another evaluation is logged as used, which is right)."""
+    """Every row of the product's tables, except the records of a credential being used (a valid
+    link of another evaluation is logged as used, a token's last use is noted, which is right)."""
     rows = []
     for label in ("procurement", "questionnaires", "vendors", "reports"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
@@ -429,7 +510,7 @@ def snapshot() -> list:
             if model is AuditEvent:
                 qs = qs.exclude(kind=AuditEvent.Kind.INVITE_USED)
             values = list(qs.values())
-            if model is Invite:
+            if model in (Invite, ApiToken):
                 for row in values:
                     row.pop("last_used_at", None)
             rows.append((model._meta.label, values))
@@ -454,9 +535,13 @@ def role_allows(role: str, need: Any) -> bool:
 
 def expect(route: Route, persona: str, method: str) -> Expect | None:
     """What `persona` must get for `method` on `route`; None where the persona has nothing to try."""
+    if route.api:
+        return expect_api(route, persona, method)
+    if method not in (GET, POST):
+        return None
     need = route.access_for(method)
     staff = persona in STAFF_ROLES
-    vendor_persona = persona in ("vendor", "vendor_of_other_evaluation", "revoked_link")
+    vendor_persona = persona in VENDOR_PERSONAS
     if method not in route.methods:
         # POST-only views must refuse GET; GET views are not asked to refuse POST.
         if method == POST or (vendor_persona and route.access != PORTAL):
@@ -478,11 +563,39 @@ def expect(route: Route, persona: str, method: str) -> Expect | None:
         return Expect({302}, login=True)
     if need == SIGNED_IN:
         return Expect(route.allowed_statuses(method, signed_in=True), allowed=True)
+    return member_expectation(route, persona, method, need)
+
+
+def member_expectation(route: Route, persona: str, method: str, need: Any) -> Expect:
     if not role_allows(STAFF_ROLES[persona], need):
         return Expect({403})
-    if persona == "outsider" and route.url is not None:
+    if route.url is not None and (persona == "outsider" or (route.owner and persona != route.owner)):
         return Expect({404})
     return Expect(route.allowed_statuses(method, signed_in=True), allowed=True)
+
+
+def expect_api(route: Route, persona: str, method: str) -> Expect | None:
+    served = method in route.methods
+    if not served and method != GET:
+        return None
+    if route.access == INVITE:
+        if persona == "vendor":
+            return (
+                Expect(route.allowed_statuses(method, signed_in=False), allowed=True)
+                if served
+                else Expect({405})
+            )
+        if persona == "vendor_of_other_evaluation":
+            # That link's token is valid: an object of evaluation A is simply not there.
+            return (Expect({404}) if route.url else None) if served else None
+        return Expect(NOT_SIGNED_IN)  # no token, a revoked link, or a personal token
+    if persona in ("anonymous", "vendor", "revoked_link"):
+        return Expect(NOT_SIGNED_IN)  # no token, or an invite token on an organization endpoint
+    if persona == "vendor_of_other_evaluation":
+        return None
+    if not served:
+        return Expect({405})
+    return member_expectation(route, persona, method, route.access_for(method))
 
 
 # --- the test ------------------------------------------------------------------------------------
@@ -505,15 +618,7 @@ def test_every_url_pattern_is_in_the_table():
 def make_client(request, client_for):
     def make(persona: str) -> Client:
         if persona in STAFF_ROLES:
-            user = request.getfixturevalue(
-                {
-                    "admin": "admin_user",
-                    "officer": "officer",
-                    "compliance": "compliance_lead",
-                    "reviewer": "reviewer",
-                    "outsider": "outsider",
-                }[persona]
-            )
+            user = request.getfixturevalue(PERSONA_FIXTURES[persona])
             client = client_for(user)
         else:
             client = Client()
@@ -523,13 +628,40 @@ def make_client(request, client_for):
     return make
 
 
+@pytest.fixture
+def make_api_client(request):
+    """The persona's API credentials: a personal token of its organization, or an invite token."""
+
+    def make(persona: str, world: World) -> APIClient:
+        client = APIClient()
+        if persona in STAFF_ROLES:
+            user = request.getfixturevalue(PERSONA_FIXTURES[persona])
+            secret = f"dd_matrix-{persona}-{secrets.token_hex(16)}"
+            ApiToken.objects.create(
+                user=user,
+                organization=user.memberships.first().organization,
+                name="Matrix",
+                token_hash=api_token_hash(secret),
+                prefix=secret[:8],
+            )
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        elif persona in VENDOR_PERSONAS:
+            client.credentials(HTTP_AUTHORIZATION=f"Invite {world.tokens[persona]}")
+        return client
+
+    return make
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_each_persona_gets_the_expected_status_on_every_url(persona, org, officer, make_client, monkeypatch):
+def test_each_persona_gets_the_expected_status_on_every_url(
+    persona, org, officer, make_client, make_api_client, monkeypatch
+):
     cache.clear()
     # Every unknown token counts as a guess; the matrix sends many on purpose.
     monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
     world = build_world(org, officer)
     client = make_client(persona)
+    api_client = make_api_client(persona, world)
     unknown_token = secrets.token_urlsafe(32)
     login_url = reverse("login")
     failures: list[str] = []
@@ -545,15 +677,18 @@ def test_each_persona_gets_the_expected_status_on_every_url(persona, org, office
         if route.access == PORTAL:
             kwargs["token"] = world.tokens.get(persona, unknown_token)
         url = reverse(name, kwargs=kwargs)
-        for method in (GET, POST):
+        for method in METHODS:
             expected = expect(route, persona, method)
             if expected is None:
                 continue
-            data = route.body(world) if method == POST else {}
+            data = route.body(world) if method != GET else {}
 
-            def call(method=method, url=url, data=data, fresh=route.fresh_client and expected.allowed):
+            def call(method=method, url=url, data=data, route=route, expected=expected):
+                if route.api:
+                    body = json.dumps(data, default=str) if method != GET else None
+                    return api_client.generic(method, url, body, content_type="application/json")
                 # Signing a fresh client in writes last_login: done inside the rolled-back savepoint.
-                caller = make_client(persona) if fresh else client
+                caller = make_client(persona) if route.fresh_client and expected.allowed else client
                 return caller.post(url, data) if method == POST else caller.get(url)
 
             if expected.allowed:
