@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -50,9 +50,13 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, "You are not a member of that organization.")
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "dashboard"
-    return redirect(next_url)
+    # Only a path of this site: anything else (another host, or a bare word that redirect() would
+    # try to reverse as a URL name) goes to the dashboard.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, request.is_secure()
+    ):
+        return redirect("dashboard")
+    return HttpResponseRedirect(next_url)
 
 
 @never_cache

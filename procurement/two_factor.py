@@ -60,7 +60,10 @@ class TokenForm(forms.Form):
 
 def _safe_next(request: HttpRequest) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+    # A bare word would be taken for a URL name by redirect(): only paths of this site pass.
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, request.is_secure()
+    ):
         return next_url
     return reverse("dashboard")
 

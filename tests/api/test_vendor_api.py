@@ -182,3 +182,20 @@ def test_every_use_of_the_invite_is_logged(vendor_api, invite):
     vendor_api.get("/api/v1/vendor/questionnaire/")
     assert invite.uses.count() == 1
     assert invite.token not in invite.uses.get().path
+
+
+def test_the_questionnaire_lists_uploaded_evidence(vendor_api, questions):
+    url = "/api/v1/vendor/answers/security.soc2_type2/evidence/"
+    upload = SimpleUploadedFile("soc2.pdf", PDF, content_type="application/pdf")
+    assert vendor_api.post(url, {"file": upload}, format="multipart").status_code == 201
+    response = vendor_api.get("/api/v1/vendor/questionnaire/")
+    assert response.status_code == 200
+    files = [
+        f
+        for section in response.json()["sections"]
+        for q in section["questions"]
+        if q["key"] == "security.soc2_type2"
+        for f in q["files"]
+    ]
+    assert [f["name"] for f in files] == ["soc2.pdf"]
+    assert files[0]["sha256"] == EvidenceFile.objects.get().sha256

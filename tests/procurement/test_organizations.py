@@ -56,3 +56,19 @@ def test_user_without_an_organization_is_told_so(client_for, user_without_org):
     response = client_for(user_without_org).get(reverse("dashboard"))
     assert response.status_code == 403
     assert b"not a member of any organization" in response.content
+
+
+@pytest.mark.parametrize("next_url", ["0", "dashboard-typo", "logout", "vendors/"])
+def test_switch_sends_a_next_value_that_is_not_a_path_to_the_dashboard(officer_client, org, next_url):
+    response = officer_client.post(
+        reverse("organization_switch"), {"organization": str(org.public_id), "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_switch_follows_a_path_of_this_site(officer_client, org):
+    response = officer_client.post(
+        reverse("organization_switch"), {"organization": str(org.public_id), "next": "/vendors/?q=a"}
+    )
+    assert response["Location"] == "/vendors/?q=a"

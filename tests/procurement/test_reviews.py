@@ -386,3 +386,21 @@ def test_decided_page_shows_decision_and_checklist(officer_client, officer, eval
     assert "Amend the BAA breach clause" in body
     assert "Mark as met" in body
     assert "Record the decision" not in body
+
+
+def test_the_evaluation_page_shows_a_condition_without_owner_and_a_decider_who_left(org, officer_client):
+    from tests.factories import DecisionConditionFactory
+
+    evaluation = EvaluationFactory(
+        organization=org,
+        status=S.DECIDED,
+        decision=D.APPROVED_WITH_CONDITIONS,
+        decision_rationale="Fine with conditions.",
+        decided_by=None,
+    )
+    DecisionConditionFactory(evaluation=evaluation, owner=None, description="Sign the BAA.")
+    response = officer_client.get(_url("evaluation_detail", evaluation))
+    assert response.status_code == 200
+    assert "Sign the BAA." in response.content.decode()
+    assert "no owner" in response.content.decode()
+    assert "a former member" in response.content.decode()

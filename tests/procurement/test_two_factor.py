@@ -81,3 +81,11 @@ def test_the_verify_page_ignores_an_offsite_next(officer):
         reverse("two_factor_verify"), {"token": _code(device), "next": "https://evil.example/"}
     )
     assert response.url == reverse("dashboard")
+
+
+def test_the_verify_page_sends_a_next_that_is_not_a_path_to_the_dashboard(officer):
+    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    client = _sign_in(officer)
+    response = client.post(reverse("two_factor_verify"), {"token": _code(device), "next": "logout"})
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")

@@ -62,7 +62,8 @@ def questionnaire(data: PortalData, evaluation) -> dict[str, Any]:
                     "value": answer.value if answer else None,
                     "not_applicable": bool(answer and answer.is_not_applicable),
                     "version": answer.version if answer else 0,
-                    "files": EvidenceSerializer(data.files.get(q.pk, []), many=True).data,
+                    # Instances: the nested EvidenceSerializer of QuestionnaireSerializer renders them.
+                    "files": data.files.get(q.pk, []),
                     "clarifications": [c.message for c in data.clarifications.get(q.pk, [])],
                     "comments": [c.body for c in data.comments.get(q.pk, [])],
                 }
