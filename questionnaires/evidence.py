@@ -138,7 +138,11 @@ def detect_type(fileobj: IO[bytes], *, name: str, size: int, max_bytes: int) -> 
     return EvidenceType(extension=kind, content_type=ALLOWED_TYPES[kind])
 
 
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*;]')
+# Control characters, characters that Windows refuses in names, and bidirectional overrides and
+# marks (which can make "invoice\u202efdp.exe" display as "invoiceexe.pdf").
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*;\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+# Names that may end a file of each detected type.
+_COMPATIBLE_EXTENSIONS = {"txt": {"txt", "csv"}, "csv": {"csv", "txt"}, "jpg": {"jpg"}}
 
 
 def display_name(name: str, *, extension: str) -> str:
@@ -152,6 +156,10 @@ def display_name(name: str, *, extension: str) -> str:
     name = _UNSAFE_CHARS.sub("", name).strip().lstrip(".").strip()
     if not name:
         name = f"evidence.{extension}"
+    if name_extension(name) not in _COMPATIBLE_EXTENSIONS.get(extension, {extension}):
+        # The download name tells the truth about the content: a text file named "run.bat" or
+        # "page.html" is offered as "run.bat.txt", never as something a computer would execute.
+        name = f"{name}.{extension}"
     if len(name) > 200:
         stem, ext = os.path.splitext(name)
         name = stem[: 200 - len(ext)] + ext

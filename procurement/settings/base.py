@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_invite_tokens": {"()": "procurement.log_filters.RedactInviteTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_invite_tokens"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Filters on the loggers that write request paths, so every handler gets the redacted record.
+    "loggers": {
+        name: {"filters": ["redact_invite_tokens"]} for name in ("django.request", "django.security.csrf")
+    },
 }

@@ -108,7 +108,7 @@ def test_real_docx_and_xlsx_are_accepted(invite, questions, client):
     [
         ("../../etc/passwd.pdf", "passwd.pdf"),
         ("C:\\Users\\x\\..\\evil.pdf", "evil.pdf"),
-        ("..\\..\\.htaccess", "htaccess"),
+        ("..\\..\\.htaccess", "htaccess.pdf"),
         ("\x00\x1b[31mred.pdf", "[31mred.pdf"),
         ("", "evidence.pdf"),
     ],
