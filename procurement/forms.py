@@ -4,7 +4,7 @@ from django import forms
 from django.forms import formset_factory
 
 from procurement.models import Evaluation, User
-from procurement.roles import Perm
+from procurement.roles import Perm, Role
 from procurement.services.evaluations import members_with_perm, previous_candidates, templates_for_evaluation
 from vendors.models import Product, Vendor
 
@@ -152,3 +152,12 @@ class ConditionForm(forms.Form):
 
 
 ConditionFormSet = formset_factory(ConditionForm, extra=3, max_num=20)
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import api_token_views, two_factor
+from . import api_token_views, member_views, two_factor
 from . import core_views as views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("healthz", views.healthz, name="healthz"),
+    path("members/", member_views.member_list, name="member_list"),
+    path("members/<str:username>/role/", member_views.member_role, name="member_role"),
+    path("members/<str:username>/remove/", member_views.member_remove_view, name="member_remove"),
     path("templates/", include("questionnaires.urls")),
     path("vendors/", include("vendors.urls")),
     path("evaluations/", include("procurement.evaluation_urls")),

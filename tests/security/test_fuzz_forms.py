@@ -21,10 +21,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from procurement.models import AuditEvent, Evaluation
+from procurement.models import AuditEvent, Evaluation, Membership
+from procurement.roles import Role
 from questionnaires import transfer
 from questionnaires.answers import clean_value
 from questionnaires.models import Question
@@ -34,6 +36,7 @@ from tests.factories import (
     DecisionConditionFactory,
     EvaluationFactory,
     InviteFactory,
+    MembershipFactory,
     QuestionFactory,
     ReviewerAssignmentFactory,
     ScoreRunFactory,
@@ -255,6 +258,16 @@ def _question_fields(w: World) -> dict[str, st.SearchStrategy]:
 
 TARGETS: dict[str, Target] = {
     # procurement/forms.py
+    "member_list": Target(
+        lambda w: _r("member_list"),
+        lambda w: {"email": value("new.member@example.org", w.officer.email), "role": value(*Role.values)},
+        persona="admin",
+    ),
+    "member_role": Target(
+        lambda w: _r("member_role", w.officer.username),
+        lambda w: {"role": value(*Role.values)},
+        persona="admin",
+    ),
     "evaluation_create": Target(
         lambda w: _r("evaluation_create"),
         lambda w: {
@@ -528,8 +541,22 @@ def _answer_fields(question: Question) -> dict[str, st.SearchStrategy]:
     return fields
 
 
+def _admin(w: World):
+    """An administrator of the organization (members are managed by administrators only)."""
+    membership = Membership.objects.filter(organization=w.org, role=Role.ADMIN).select_related("user").first()
+    if membership is None:
+        membership = MembershipFactory(organization=w.org, role=Role.ADMIN)
+        TOTPDevice.objects.create(user=membership.user, name="fuzz", confirmed=True)
+    return membership.user
+
+
 def _client(persona: str, w: World, client_for) -> Client:
-    client = client_for(w.officer) if persona == "officer" else Client()
+    if persona == "officer":
+        client = client_for(w.officer)
+    elif persona == "admin":
+        client = client_for(_admin(w))
+    else:
+        client = Client()
     client.raise_request_exception = False
     return client
 
@@ -803,6 +830,8 @@ def test_every_form_of_the_product_is_fuzzed():
     }
     by_form = {
         "OrganizationSwitchForm": "organization_switch",
+        "MemberAddForm": "member_list",
+        "MemberRoleForm": "member_role",
         "EvaluationForm": "evaluation_create",
         "EvaluationFilterForm": "evaluation_list",
         "MoveForm": "evaluation_move",

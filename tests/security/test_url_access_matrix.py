@@ -180,6 +180,10 @@ PRODUCT = {"name": "Intruder", "version": "1", "deployment": "saas"}
 NO_CONDITIONS = {"conditions-TOTAL_FORMS": "0", "conditions-INITIAL_FORMS": "0"}
 
 
+def member(w: World) -> dict:
+    return {"username": w.evaluation.owner.username}
+
+
 def product(w: World) -> dict:
     return {"public_id": w.product_id}
 
@@ -236,6 +240,9 @@ ROUTES: dict[str, Route] = {
         SIGNED_IN, PO, data=lambda w: {"organization": w.evaluation.organization.public_id}
     ),
     "healthz": Route(PUBLIC, ok={GET: {200, 503}}),
+    "member_list": Route(Perm.MANAGE_MEMBERS, GP, data={"email": "intruder@example.org", "role": "reviewer"}),
+    "member_role": Route(Perm.MANAGE_MEMBERS, PO, url=member, data={"role": "reviewer"}),
+    "member_remove": Route(Perm.MANAGE_MEMBERS, PO, url=member),
     "login": Route(PUBLIC, GP, ok_signed_in={GET: {302}, POST: {302}}),
     "logout": Route(SIGNED_IN, PO, ok={POST: {302}}, fresh_client=True, ends_at_login=True),
     "password_reset": Route(PUBLIC, GP),
