@@ -284,7 +284,7 @@ def vendor_answers(page, link: str) -> None:
     evidence.get_by_label(re.compile("Upload a document")).set_input_files(
         files=[{"name": "soc2-type2.pdf", "mimeType": "application/pdf", "buffer": minimal_pdf()}]
     )
-    evidence.get_by_role("button", name=re.compile(r"^Upload ")).click()
+    evidence.get_by_role("button", name=re.compile(r"^Upload Attach")).click()
     expect(page.get_by_role("link", name="soc2-type2.pdf")).to_be_visible()
     expect(page.locator("#progress [role=progressbar]")).to_have_attribute("aria-valuenow", "100")
 
