@@ -76,7 +76,8 @@ class MemberField(serializers.SlugRelatedField):
         return obj.get_username()
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # PostgreSQL refuses NUL characters in a query, so such a name is refused before the lookup.
+        if not isinstance(data, str) or "\x00" in data:
             raise serializers.ValidationError("Give the member's username.", code="invalid")
         user = self.get_queryset().filter(username=data).first()
         if user is None:

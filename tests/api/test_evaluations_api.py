@@ -60,6 +60,23 @@ def test_create_refuses_other_organizations_objects(officer_api, other_org):
     assert {e["path"] for e in response.json()["errors"]} == {"product", "template", "owner"}
 
 
+def test_a_name_with_a_nul_character_is_a_field_error_not_a_server_error(officer_api, org, product):
+    template = TemplateFactory(organization=None)
+    response = officer_api.post(
+        "/api/v1/evaluations/",
+        {
+            "product": str(product.public_id),
+            "template": str(template.public_id),
+            "owner": "officer\x00",
+            "reviewers": ["a\x00b"],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {e["path"] for e in response.json()["errors"]} == {"owner", "reviewers[0]"}
+    assert not Evaluation.objects.exists()
+
+
 def test_list_filters_by_status_vendor_and_tier(officer_api, org, product):
     sent = EvaluationFactory(organization=org, product=product, status=S.SENT, risk_tier="high")
     EvaluationFactory(organization=org, status=S.DRAFT, risk_tier="low")
