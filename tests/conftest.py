@@ -11,11 +11,18 @@ from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from procurement.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property-based tests explore new random inputs on a developer's machine; in CI they replay a fixed
+# sequence, so a run's verdict depends on the code alone.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if IN_CI:
+    hypothesis_settings.load_profile("ci")
 
 
 def require_service(url: str, what: str) -> None:
