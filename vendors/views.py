@@ -28,7 +28,10 @@ PAGE_SIZE = 25
 def _form_page(
     request: HttpRequest, form: forms.ModelForm, save: Callable[[dict], object], context: dict
 ) -> HttpResponse:
-    """Validate, call one service, redirect; service errors go back onto the form (status 200)."""
+    """Validate, call one service, redirect; service errors go back onto the form (status 200).
+
+    Vendors, products and contacts share one form page: a title, the form, Save and Cancel.
+    """
     if request.method == "POST" and form.is_valid():
         try:
             obj = save(form.cleaned_data)
@@ -37,7 +40,7 @@ def _form_page(
         else:
             messages.success(request, f"Saved {obj}.")
             return redirect(context.get("success_url") or obj.get_absolute_url())
-    return render(request, context["template"], {"form": form, **context})
+    return render(request, "vendors/directory_form.html", {"form": form, **context})
 
 
 @member_required(Perm.VIEW)
@@ -77,7 +80,7 @@ def vendor_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         lambda data: services.vendor_create(organization=request.organization, **data),
-        {"template": "vendors/vendor_form.html", "title": "New vendor"},
+        {"title": "New vendor"},
     )
 
 
@@ -89,7 +92,7 @@ def vendor_edit(request: HttpRequest, public_id) -> HttpResponse:
         request,
         form,
         lambda data: services.vendor_update(vendor=vendor, **data),
-        {"template": "vendors/vendor_form.html", "title": f"Edit {vendor}", "vendor": vendor},
+        {"title": f"Edit {vendor}", "vendor": vendor},
     )
 
 
@@ -101,7 +104,6 @@ def product_create(request: HttpRequest, public_id) -> HttpResponse:
         ProductForm(request.POST or None),
         lambda data: services.product_create(vendor=vendor, **data),
         {
-            "template": "vendors/product_form.html",
             "title": f"New product of {vendor}",
             "vendor": vendor,
             "success_url": vendor.get_absolute_url(),
@@ -117,7 +119,6 @@ def product_edit(request: HttpRequest, public_id) -> HttpResponse:
         ProductForm(request.POST or None, instance=Product.objects.get(pk=product.pk)),
         lambda data: services.product_update(product=product, **data),
         {
-            "template": "vendors/product_form.html",
             "title": f"Edit {product}",
             "vendor": product.vendor,
             "success_url": product.vendor.get_absolute_url(),
@@ -133,7 +134,6 @@ def contact_create(request: HttpRequest, public_id) -> HttpResponse:
         ContactForm(request.POST or None),
         lambda data: services.contact_create(vendor=vendor, **data),
         {
-            "template": "vendors/contact_form.html",
             "title": f"New contact at {vendor}",
             "vendor": vendor,
             "success_url": vendor.get_absolute_url(),
@@ -149,7 +149,6 @@ def contact_edit(request: HttpRequest, public_id) -> HttpResponse:
         ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk)),
         lambda data: services.contact_update(contact=contact, **data),
         {
-            "template": "vendors/contact_form.html",
             "title": f"Edit {contact.name}",
             "vendor": contact.vendor,
             "success_url": contact.vendor.get_absolute_url(),
