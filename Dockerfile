@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=procurement.settings.production
+    DJANGO_SETTINGS_MODULE=config.settings.production
 
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fontconfig fonts-dejavu-core fonts-liberation2 \
@@ -22,4 +22,4 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic
 USER app
 ENV PRIVATE_STORAGE_ROOT=/var/lib/due-diligence/private
 EXPOSE 8000
-CMD ["gunicorn", "procurement.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,4 +1,5 @@
-# Two commands: `make run` (the app with demo data on http://127.0.0.1:8000) and `make test`.
+# Two commands: `make run` (the app with demo data on http://127.0.0.1:8000) and `make test`
+# (ruff, the import-layer contracts, the migrations check, then pytest).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,8 @@ run: install assets migrate demo
 test: install assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=procurement.settings.test > /dev/null
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test > /dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -47,10 +49,10 @@ demo: install
 	$(MANAGE) seed_demo
 
 worker: install
-	$(BIN)/celery -A procurement worker --loglevel=INFO
+	$(BIN)/celery -A config worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A procurement beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 lint: install
 	$(BIN)/ruff check .

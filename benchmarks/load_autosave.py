@@ -413,7 +413,7 @@ def server_env(database_url: str, private_root: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER")}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "procurement.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DATABASE_URL": database_url,
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -526,11 +526,12 @@ def build(vendor_count: int, seed: int) -> tuple[list[dict], int]:
     """
     from django.core import mail
 
-    from procurement.models import Evaluation, User
-    from procurement.roles import Role
-    from procurement.services.organizations import membership_set, organization_create
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services.organizations import membership_set, organization_create
+    from procurement.models import Evaluation
+    from procurement.services.invites import invite_send
     from vendors.models import Contact, Product, Vendor
-    from vendors.services import invite_send
 
     pool, template = question_pool()
     stamp = f"{int(time.time())}-{secrets.token_hex(3)}"
@@ -569,8 +570,7 @@ def build(vendor_count: int, seed: int) -> tuple[list[dict], int]:
 def stored_answers(vendors: list[dict]) -> tuple[dict[tuple[int, int], Stored], dict[int, int], dict]:
     from django.db.models import Count
 
-    from procurement.models import AuditEvent
-    from questionnaires.models import Answer
+    from procurement.models import Answer, AuditEvent
 
     owners = {v["evaluation"]: v["index"] for v in vendors}
     by_contact = {v["contact"]: v["index"] for v in vendors}
@@ -603,7 +603,7 @@ def free_port() -> int:
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log_path: Path):
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "procurement.wsgi:application",
+        "config.wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         f"--threads={threads}",

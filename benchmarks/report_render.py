@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 _tmp = tempfile.mkdtemp(prefix="report-bench-")
 os.environ["PRIVATE_STORAGE_ROOT"] = _tmp
 
@@ -51,7 +51,7 @@ def main() -> None:
     from django.urls import reverse
     from weasyprint import HTML
 
-    from procurement.roles import Role
+    from accounts.roles import Role
     from reports.context import due_diligence_context
     from reports.models import Report
     from reports.pdf import INTERNAL_BASE_URL, render_pdf, render_report_html

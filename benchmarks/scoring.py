@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 if not os.environ.get("DATABASE_URL"):
     (ROOT / "var").mkdir(exist_ok=True)
     DB_FILE = ROOT / "var" / "benchmark-scoring.sqlite3"
@@ -38,15 +38,16 @@ from django.db import OperationalError, connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from procurement.models import Evaluation, Membership, Organization, ScoreRun, User  # noqa: E402
-from procurement.services.scoring import (  # noqa: E402
-    RESCORE_CHUNK_SIZE,
-    load_scoring_inputs,
-    scoring_rescore_chunk,
-    scoring_run,
+from accounts.models import Membership, Organization, User  # noqa: E402
+from procurement.models import (  # noqa: E402
+    Answer,
+    Evaluation,
+    ScoreRun,
 )
-from questionnaires.models import Answer, Question, Section, Template  # noqa: E402
-from questionnaires.scoring import score_answers  # noqa: E402
+from procurement.services.scoring import RESCORE_CHUNK_SIZE, scoring_rescore_chunk, scoring_run  # noqa: E402
+from procurement.services.scoring_inputs import load_scoring_inputs  # noqa: E402
+from questionnaires.engine.scoring import score_answers  # noqa: E402
+from questionnaires.models import Question, Section, Template  # noqa: E402
 from vendors.models import Product, Vendor  # noqa: E402
 
 TYPES = ["yes_no", "single_choice", "multi_choice", "number", "long_text", "date", "table"]
@@ -185,7 +186,7 @@ def bench_worker(template: Template, org: Organization) -> None:
     import socket
     import subprocess
 
-    from procurement.celery import app
+    from config.celery import app
     from procurement.services.scoring import template_rescore_all
 
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/12"
@@ -198,7 +199,7 @@ def bench_worker(template: Template, org: Organization) -> None:
             "-m",
             "celery",
             "-A",
-            "procurement",
+            "config",
             "worker",
             "--pool=solo",
             "--loglevel=WARNING",

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup(database_url: str, private_root: str) -> None:
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
     from django.conf import settings
 
@@ -110,7 +110,7 @@ def measure(rounds: int, question_count: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from questionnaires.models import Answer
+    from procurement.models import Answer
 
     invite, question = build(question_count)
     client = Client()
@@ -145,7 +145,7 @@ def measure(rounds: int, question_count: int) -> None:
         assert b"Saved" in response.content, response.content[:500]
         answer.refresh_from_db()
 
-    from vendors.portal.services import answer_save
+    from procurement.services.answers import answer_save
 
     with counting() as service_queries:
         answer_save(

@@ -1,33 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
 
-from .models import (
-    AuditEvent,
-    Evaluation,
-    EvaluationStatusChange,
-    Membership,
-    Organization,
-    User,
-)
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-
-
-@admin.register(User)
-class AppUserAdmin(UserAdmin):
-    inlines = [MembershipInline]
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+from accounts.admin import ReadOnlyAdmin
+from procurement.models import Answer, AuditEvent, Evaluation, EvaluationStatusChange, EvidenceFile, Invite
 
 
 @admin.register(Evaluation)
@@ -60,3 +36,22 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    list_display = ["evaluation", "question", "version", "updated_at"]
+    raw_id_fields = ["evaluation", "question"]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "evaluation", "size", "sha256", "uploaded_at", "expires_on"]
+
+
+@admin.register(Invite)
+class InviteAdmin(ReadOnlyAdmin):
+    """Invites are issued and revoked from the evaluation page; the token hash is never shown."""
+
+    list_display = ["contact", "evaluation", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    exclude = ["token_hash"]

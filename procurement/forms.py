@@ -1,16 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.forms import formset_factory
 
-from procurement.models import Evaluation, User
-from procurement.roles import Perm, Role
+from accounts.models import User
+from accounts.roles import Perm
+from procurement.models import Evaluation
 from procurement.services.evaluations import members_with_perm, previous_candidates, templates_for_evaluation
-from vendors.models import Product, Vendor
-
-
-class OrganizationSwitchForm(forms.Form):
-    organization = forms.UUIDField()
+from vendors.models import Contact, Product, Vendor
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -154,10 +153,26 @@ class ConditionForm(forms.Form):
 ConditionFormSet = formset_factory(ConditionForm, extra=3, max_num=20)
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(choices=Role.choices)
+class InviteForm(forms.Form):
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Contacts to invite",
+        error_messages={"required": "Choose at least one contact to invite."},
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        label="Message (optional, included in the e-mail)",
+    )
 
-
-class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    def __init__(self, *args: Any, evaluation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the evaluated product's vendor: a posted id of anyone else is simply not a choice.
+        self.fields["contacts"].queryset = Contact.objects.filter(
+            organization_id=evaluation.organization_id, vendor_id=evaluation.product.vendor_id
+        )
+        self.fields["contacts"].label_from_instance = lambda c: (
+            f"{c.name} <{c.email}>" + (f" · {c.role}" if c.role else "")
+        )

@@ -8,8 +8,9 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
-from procurement import notifications
 from procurement.models import Evaluation
+from procurement.services import notifications
+from procurement.services.invites import invite_email_deliver
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
@@ -76,3 +77,19 @@ def sweep_queued_score_runs() -> int:
 
 
 # ---- End of scoring --------------------------------------------------------------------------
+
+
+@shared_task(
+    name="procurement.tasks.invite_email_send",
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def invite_email_send(invite_id: int, token: str) -> bool:
+    """E-mails the personal link of an invite.
+
+    The clear token travels as an argument because the database stores only its hash: there is no
+    other way for the worker to build the link. The service refuses a token that is no longer the
+    invite's current one, so a retried or stale task never sends a dead or superseded link.
+    """
+    return invite_email_deliver(invite_id=invite_id, token=token)

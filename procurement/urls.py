@@ -1,63 +1,41 @@
+"""Evaluations, their invites, review, decision and scoring. Mounted under /evaluations/."""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
-from . import api_token_views, member_views, two_factor
-from . import core_views as views
+from procurement.views import evaluations, invites, scoring
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("organization/switch/", views.organization_switch, name="organization_switch"),
-    path("healthz", views.healthz, name="healthz"),
-    path("members/", member_views.member_list, name="member_list"),
-    path("members/<str:username>/role/", member_views.member_role, name="member_role"),
-    path("members/<str:username>/remove/", member_views.member_remove_view, name="member_remove"),
-    path("templates/", include("questionnaires.urls")),
-    path("vendors/", include("vendors.urls")),
-    path("evaluations/", include("procurement.evaluation_urls")),
-    path("evaluations/", include("procurement.scoring_urls")),
-    path("evaluations/", include("vendors.invite_urls")),
-    path("reports/", include("reports.urls")),
-    # Vendor portal: reached only through invite links, no account.
-    path("v/", include("vendors.portal.urls")),
-    path("api/", include("procurement.api.urls")),
-    path("account/api-tokens/", api_token_views.api_tokens, name="api_tokens"),
+    path("", evaluations.evaluation_list, name="evaluation_list"),
+    path("new/", evaluations.evaluation_create, name="evaluation_create"),
+    path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
+    path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
+    path("<uuid:public_id>/reviewers/", evaluations.reviewer_assign, name="reviewer_assign"),
+    path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),
+    path("<uuid:public_id>/comments/", evaluations.comment_add, name="comment_add"),
+    path("<uuid:public_id>/clarification/", evaluations.clarification_request, name="clarification_request"),
+    path("<uuid:public_id>/decision/", evaluations.decision_record, name="decision_record"),
+    path("<uuid:public_id>/conditions/done/", evaluations.condition_complete, name="condition_complete"),
+    path("<uuid:public_id>/invites/", invites.evaluation_invites, name="evaluation_invites"),
     path(
-        "account/api-tokens/<uuid:public_id>/revoke/",
-        api_token_views.api_token_revoke_view,
-        name="api_token_revoke",
-    ),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "accounts/password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
+        "<uuid:public_id>/invites/<uuid:invite_id>/revoke/",
+        invites.invite_revoke_view,
+        name="invite_revoke",
     ),
     path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
+        "<uuid:public_id>/invites/<uuid:invite_id>/resend/",
+        invites.invite_resend_view,
+        name="invite_resend",
     ),
     path(
-        "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
+        "<uuid:public_id>/evidence/<uuid:file_id>/",
+        invites.evidence_download,
+        name="evidence_download",
     ),
-    path(
-        "accounts/password-change/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/password-change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path("accounts/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
-    path("accounts/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
-    path("admin/", admin.site.urls),
+    path("<uuid:public_id>/score/", scoring.score_panel, name="score_panel"),
+    path("<uuid:public_id>/score/run/", scoring.score_request, name="score_request"),
+    path("<uuid:public_id>/score/runs/<uuid:run_id>/retry/", scoring.score_run_retry, name="score_run_retry"),
+    path("<uuid:public_id>/score/override/<str:key>/", scoring.score_override, name="score_override"),
+    path("rescore/<uuid:template_id>/", scoring.template_rescore, name="template_rescore"),
 ]

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import rules
-from .models import Question, Section, Template
+from questionnaires.engine import rules
+from questionnaires.models import Question, Section, Template
 
 OPERATOR_CHOICES = [("", "—")] + [(op, op.replace("_", " ")) for op in rules.CONDITION_OPERATORS]
 
@@ -87,7 +87,7 @@ class ImportForm(forms.Form):
 
 class QuestionForm(forms.Form):
     """Question fields as a person types them; `clean` builds options, condition, references and
-    scoring in the shapes of questionnaires.rules and attaches each error to its field."""
+    scoring in the shapes of questionnaires.engine.rules and attaches each error to its field."""
 
     key = forms.CharField(max_length=100, help_text="Stable across versions, e.g. baa.breach_notice_days.")
     type = forms.ChoiceField(choices=Question.Type.choices)

@@ -6,7 +6,7 @@ import copy
 import threading
 from collections import OrderedDict
 
-from .models import Question, Section, Template
+from questionnaires.models import Question, Section, Template
 
 _CACHE_SIZE = 64
 _cache: OrderedDict[object, tuple[list[Section], list[Question]]] = OrderedDict()

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
-from . import rules
-from .models import Question, Section, Template
+from questionnaires.engine import rules
+from questionnaires.models import Question, Section, Template
 
 TEMPLATE_FIELDS = ("name", "description", "risk_thresholds")
 SECTION_FIELDS = ("key", "title", "description", "weight")

@@ -1,7 +1,7 @@
 """Export and import of templates in the `clinical-ai-dd-template/1` JSON format.
 
 The format is described in questionnaires/schema/README.md and checked in two passes: the JSON
-Schema (structure and types) and then the rules of questionnaires/rules.py (meaning). Every problem
+Schema (structure and types) and then the rules of questionnaires/engine/rules.py (meaning). Every problem
 is reported at once, each prefixed with the path of the offending field.
 """
 
@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from jsonschema import Draft202012Validator
 
-from . import rules, services
-from .models import Question, Section, Template
+from questionnaires import services
+from questionnaires.engine import rules
+from questionnaires.models import Question, Section, Template
 
 FORMAT = "clinical-ai-dd-template/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "template.schema.json"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from questionnaires import views
 
 # Sections and questions are addressed by their keys, which are unique within a template.
 urlpatterns = [

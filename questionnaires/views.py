@@ -14,12 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from procurement.access import has_perm, member_required
-from procurement.roles import Perm
-
-from . import services, transfer
-from .forms import CloneForm, ImportForm, QuestionForm, SectionForm, TemplateForm
-from .models import Question, Section, Template
+from accounts.access import has_perm, member_required
+from accounts.roles import Perm
+from questionnaires import services, transfer
+from questionnaires.forms import CloneForm, ImportForm, QuestionForm, SectionForm, TemplateForm
+from questionnaires.models import Question, Section, Template
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from questionnaires.admin import ReadOnlyAdmin
-
-from .models import Report
+from accounts.admin import ReadOnlyAdmin
+from reports.models import Report
 
 
 @admin.register(Report)

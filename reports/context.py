@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from procurement.models import AuditEvent, Evaluation, Finding, ScoreRun
-from questionnaires.models import Answer, EvidenceFile, Question, Section
-from questionnaires.rules import QuestionRef, visible_keys
-
-from .formatting import format_answer, format_number, format_score, format_size
+from procurement.models import AuditEvent, Evaluation, EvidenceFile, Finding, ScoreRun
+from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
+from questionnaires.engine.display import format_number, format_score, format_size
+from questionnaires.models import Question, Section
 
 CONFIDENTIALITY_LABEL = "Confidential: internal procurement record. Do not forward outside the organization."
 VENDOR_CONFIDENTIALITY_LABEL = "Confidential: shared between the vendor and the buying organization."
@@ -53,36 +51,32 @@ def _tier_label(tier: str) -> str:
 
 @dataclass
 class _Loaded:
-    """Everything about one evaluation's questionnaire, fetched in a fixed number of queries."""
+    """One evaluation as a report reads it: the evaluation snapshot plus its latest scoring."""
 
-    evaluation: Evaluation
-    sections: list[Section]
-    answers: dict[int, Answer]
-    files: dict[int, list[EvidenceFile]]
-    visible: set[str]
+    snapshot: EvaluationSnapshot
     run: ScoreRun | None
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.snapshot.evaluation
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.snapshot.sections
+
+    @property
+    def files(self) -> dict[int, list[EvidenceFile]]:
+        return self.snapshot.files
+
     def questions(self, section: Section) -> list[Question]:
-        return [q for q in section.questions.all() if q.key in self.visible]
+        return self.snapshot.visible_questions_of(section)
 
     def answer(self, question: Question) -> dict[str, Any]:
-        answer = self.answers.get(question.id)
-        return format_answer(
-            qtype=question.type,
-            options=question.options,
-            value=answer.value if answer else None,
-            is_not_applicable=bool(answer and answer.is_not_applicable),
-            file_names=[f.original_name for f in self.files.get(question.id, [])],
-        )
+        return self.snapshot.display(question)
 
     def comparable(self, question: Question) -> tuple:
-        """What counts as 'the same answer' between two evaluations."""
-        answer = self.answers.get(question.id)
-        hashes = sorted(f.sha256 for f in self.files.get(question.id, []))
-        if answer is None:
-            return (None, False, hashes)
-        return (answer.value, answer.is_not_applicable, hashes)
+        return self.snapshot.comparable(question)
 
     def is_answered(self, question: Question) -> bool:
         return self.answer(question)["kind"] != "empty"
@@ -92,21 +86,7 @@ def _load(evaluation_id: int, *, with_run: bool = True) -> _Loaded:
     evaluation = Evaluation.objects.select_related(
         "organization", "product__vendor", "template", "decided_by", "previous"
     ).get(pk=evaluation_id)
-    sections = list(
-        Section.objects.filter(template_id=evaluation.template_id).prefetch_related(
-            Prefetch("questions", queryset=Question.objects.order_by("order", "id"))
-        )
-    )
-    answers = {a.question_id: a for a in Answer.objects.filter(evaluation_id=evaluation.id)}
-    files: dict[int, list[EvidenceFile]] = defaultdict(list)
-    for evidence in EvidenceFile.objects.filter(evaluation_id=evaluation.id, removed_at__isnull=True):
-        files[evidence.question_id].append(evidence)
-    ordered = [q for s in sections for q in s.questions.all()]
-    values = {}
-    for question in ordered:
-        answer = answers.get(question.id)
-        values[question.key] = None if answer is None or answer.is_not_applicable else answer.value
-    visible = visible_keys([QuestionRef(q.key, q.condition) for q in ordered], values)
+    snapshot = evaluation_snapshot(evaluation)
     run = None
     findings: list[Finding] = []
     if with_run:
@@ -117,7 +97,7 @@ def _load(evaluation_id: int, *, with_run: bool = True) -> _Loaded:
         )
         if run is not None:
             findings = sorted(run.findings.all(), key=lambda f: (FINDING_ORDER.get(f.kind, 9), f.id))
-    return _Loaded(evaluation, sections, answers, dict(files), visible, run, findings)
+    return _Loaded(snapshot, run, findings)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
@@ -367,77 +347,44 @@ def vendor_answers_context(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+EXPORT_COLUMNS = [
+    "Section",
+    "Key",
+    "Question",
+    "Answer",
+    "Not applicable",
+    "Computed score",
+    "Override score",
+    "Evidence files",
+]
+
+
+def answers_table(evaluation: Evaluation) -> list[list[Any]]:
+    """One row per visible question, for the CSV and XLSX exports (header row first)."""
+    loaded = _load(evaluation.pk)
+    overrides = {o.question_id: o.score for o in loaded.evaluation.overrides.all()}
+    question_scores = (loaded.run.question_scores if loaded.run else {}) or {}
+    rows: list[list[Any]] = [list(EXPORT_COLUMNS)]
+    for section in loaded.sections:
+        for question in loaded.questions(section):
+            answer = loaded.answer(question)
+            rows.append(
+                [
+                    section.title,
+                    question.key,
+                    question.prompt,
+                    "" if answer["kind"] in ("na", "empty", "files") else answer["text"],
+                    "Yes" if answer["kind"] == "na" else "No",
+                    _float(question_scores.get(question.key)),
+                    _float(overrides.get(question.id)),
+                    "; ".join(f.original_name for f in loaded.files.get(question.id, [])),
+                ]
+            )
+    return rows
+
+
 def _evaluation_label(evaluation: Evaluation) -> str:
     return f"{evaluation.product.vendor.legal_name}: {evaluation.product}"
-
-
-def comparison_context(evaluations: list[Evaluation]) -> dict[str, Any]:
-    """Two to five evaluations side by side; sections and questions are matched by their keys."""
-    if not COMPARISON_MIN <= len(evaluations) <= COMPARISON_MAX:
-        raise ValidationError(
-            {"evaluations": f"Choose between {COMPARISON_MIN} and {COMPARISON_MAX} evaluations to compare."}
-        )
-    if len({e.pk for e in evaluations}) != len(evaluations):
-        raise ValidationError({"evaluations": "Choose each evaluation only once."})
-    if len({e.organization_id for e in evaluations}) != 1:
-        raise ValidationError({"evaluations": "Only evaluations of one organization can be compared."})
-    loaded = [_load(e.pk) for e in evaluations]
-
-    columns = []
-    for item in loaded:
-        evaluation = item.evaluation
-        columns.append(
-            {
-                "public_id": str(evaluation.public_id),
-                "label": _evaluation_label(evaluation),
-                "vendor": evaluation.product.vendor.legal_name,
-                "product": str(evaluation.product),
-                "template": f"{evaluation.template.name} v{evaluation.template.version}",
-                "status": evaluation.get_status_display(),
-                "decision": evaluation.get_decision_display(),
-                **_score_facts(item),
-                "findings": [_finding(f) for f in item.findings],
-            }
-        )
-
-    section_rows: dict[str, dict[str, Any]] = {}
-    answer_rows: dict[str, dict[str, Any]] = {}
-    for position, item in enumerate(loaded):
-        for section in item.sections:
-            row = section_rows.setdefault(
-                section.key, {"key": section.key, "title": section.title, "scores": ["—"] * len(loaded)}
-            )
-            row["scores"][position] = _section_score(item, section)["score_display"]
-            for question in item.questions(section):
-                answer_row = answer_rows.setdefault(
-                    question.key,
-                    {
-                        "key": question.key,
-                        "section": section.title,
-                        "prompt": question.prompt,
-                        "answers": ["Not asked"] * len(loaded),
-                        "comparables": [None] * len(loaded),
-                    },
-                )
-                answer_row["answers"][position] = item.answer(question)["text"]
-                answer_row["comparables"][position] = item.answer(question)["text"]
-    rows = []
-    for row in answer_rows.values():
-        comparables = row.pop("comparables")
-        rows.append({**row, "differs": len(set(comparables)) > 1})
-    first = loaded[0].evaluation
-    return {
-        "kind": "comparison",
-        "title": "Comparison: " + ", ".join(c["label"] for c in columns),
-        "subject": "Side-by-side comparison of clinical AI vendor evaluations",
-        "author": first.organization.name,
-        "running_title": f"Comparison of {len(columns)} evaluations",
-        "organization": first.organization.name,
-        "confidentiality": CONFIDENTIALITY_LABEL,
-        "evaluations": columns,
-        "section_rows": list(section_rows.values()),
-        "answer_rows": rows,
-    }
 
 
 def _changes(loaded: _Loaded) -> dict[str, Any]:
@@ -500,39 +447,3 @@ def reassessment_context(evaluation: Evaluation) -> dict[str, Any]:
         raise ValidationError("This evaluation does not re-assess an earlier one.")
     loaded = _load(evaluation.pk)
     return {"title": _title("Changes since the previous evaluation", loaded.evaluation), **_changes(loaded)}
-
-
-EXPORT_COLUMNS = [
-    "Section",
-    "Key",
-    "Question",
-    "Answer",
-    "Not applicable",
-    "Computed score",
-    "Override score",
-    "Evidence files",
-]
-
-
-def answers_table(evaluation: Evaluation) -> list[list[Any]]:
-    """One row per visible question, for the CSV and XLSX exports (header row first)."""
-    loaded = _load(evaluation.pk)
-    overrides = {o.question_id: o.score for o in loaded.evaluation.overrides.all()}
-    question_scores = (loaded.run.question_scores if loaded.run else {}) or {}
-    rows: list[list[Any]] = [list(EXPORT_COLUMNS)]
-    for section in loaded.sections:
-        for question in loaded.questions(section):
-            answer = loaded.answer(question)
-            rows.append(
-                [
-                    section.title,
-                    question.key,
-                    question.prompt,
-                    "" if answer["kind"] in ("na", "empty", "files") else answer["text"],
-                    "Yes" if answer["kind"] == "na" else "No",
-                    _float(question_scores.get(question.key)),
-                    _float(overrides.get(question.id)),
-                    "; ".join(f.original_name for f in loaded.files.get(question.id, [])),
-                ]
-            )
-    return rows

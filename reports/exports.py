@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from questionnaires.engine.display import spreadsheet_safe
 from reports.context import answers_table
-from reports.formatting import spreadsheet_safe
 
 if TYPE_CHECKING:
     from procurement.models import Evaluation

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from procurement.models import TenantQuerySet
+from accounts.models import TenantQuerySet
 
 
 class Report(models.Model):
@@ -23,7 +23,7 @@ class Report(models.Model):
         FAILED = "failed", "Failed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("procurement.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey(
         "procurement.Evaluation", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
     )
@@ -36,7 +36,7 @@ class Report(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
-        "procurement.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -20,8 +20,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.audit import audit_record
 from procurement.models import AuditEvent, Evaluation
+from procurement.queue import enqueue_on_commit
+from procurement.services.audit import audit_record
+from reports import comparison
 from reports import context as contexts
 from reports.models import Report
 from reports.pdf import render_pdf, render_report_html, template_files
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
-    from procurement.models import User
+    from accounts.models import User
     from vendors.models import Contact
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def report_context(report: Report) -> dict[str, Any]:
         return contexts.due_diligence_context(report.evaluation)
     if report.kind == Report.Kind.VENDOR_ANSWERS:
         return contexts.vendor_answers_context(report.evaluation)
-    return contexts.comparison_context(_ordered_evaluations(report))
+    return comparison.comparison_context(_ordered_evaluations(report))
 
 
 def _reusable(*, organization, kind: str, digest: str) -> Report | None:
@@ -83,9 +85,7 @@ def _reusable(*, organization, kind: str, digest: str) -> Report | None:
 
 
 def _enqueue(report: Report) -> None:
-    from reports.tasks import render_report
-
-    transaction.on_commit(lambda: render_report.delay(report.id))
+    enqueue_on_commit("reports.render_report", report.id)
 
 
 @transaction.atomic
@@ -119,7 +119,7 @@ def report_request(
 def comparison_request(*, evaluations: Sequence[Evaluation], user: User | None) -> Report:
     """A comparison PDF of 2 to 5 evaluations of one organization, in the order given."""
     evaluations = list(evaluations)
-    digest = content_hash(Report.Kind.COMPARISON, contexts.comparison_context(evaluations))
+    digest = content_hash(Report.Kind.COMPARISON, comparison.comparison_context(evaluations))
     organization = evaluations[0].organization
     existing = _reusable(organization=organization, kind=Report.Kind.COMPARISON, digest=digest)
     if existing is not None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from reports import views
 
 urlpatterns = [
     path("evaluations/<uuid:public_id>/panel/", views.report_panel, name="report_panel"),

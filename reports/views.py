@@ -14,9 +14,10 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from procurement.access import get_for_org, has_perm, member_required, org_queryset
+from accounts.access import get_for_org, has_perm, member_required, org_queryset
+from accounts.roles import Perm
 from procurement.models import Evaluation
-from procurement.roles import Perm
+from reports import comparison as comparisons
 from reports import context as contexts
 from reports import exports, services
 from reports.models import Report
@@ -147,7 +148,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
     comparison_context, error = None, ""
     if request.GET.getlist("e"):
         try:
-            comparison_context = contexts.comparison_context(chosen)
+            comparison_context = comparisons.comparison_context(chosen)
         except ValidationError as exc:
             error = " ".join(exc.messages)
     report = None

@@ -13,7 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
-from procurement.roles import Role
+from accounts.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -161,7 +161,7 @@ class WorkerProcess:
 
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CELERY_RESULT_BACKEND": self.redis_url,
@@ -172,7 +172,7 @@ class WorkerProcess:
                 "-m",
                 "celery",
                 "-A",
-                "procurement",
+                "config",
                 "worker",
                 "--pool=solo",
                 "--concurrency=1",
@@ -187,7 +187,7 @@ class WorkerProcess:
             env=env,
             cwd=str(settings.BASE_DIR),
         )
-        from procurement.celery import app
+        from config.celery import app
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -249,7 +249,7 @@ def celery_worker_process(redis_url, transactional_db, settings):
     """Runs tasks in a real worker (not eagerly) for the duration of the test."""
     import uuid
 
-    from procurement.celery import app
+    from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
     saved = {

@@ -9,10 +9,11 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from procurement.models import Evaluation, Membership, Organization, ReviewerAssignment, User
-from procurement.roles import Role
-from questionnaires.models import Answer, Question, Section, Template
-from vendors.models import Contact, Invite, Product, Vendor
+from accounts.models import Membership, Organization, User
+from accounts.roles import Role
+from procurement.models import Answer, Evaluation, Invite, ReviewerAssignment
+from questionnaires.models import Question, Section, Template
+from vendors.models import Contact, Product, Vendor
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -272,7 +273,7 @@ class EvidenceFileFactory(factory.django.DjangoModelFactory):
     """A record only; tests that download write the file under PRIVATE_STORAGE_ROOT themselves."""
 
     class Meta:
-        model = "questionnaires.EvidenceFile"
+        model = "procurement.EvidenceFile"
 
     evaluation = factory.SubFactory(EvaluationFactory)
     organization = factory.SelfAttribute("evaluation.organization")

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from questionnaires.admin import ReadOnlyAdmin
-
-from .models import Contact, Invite, Product, Vendor
+from vendors.models import Contact, Product, Vendor
 
 
 @admin.register(Vendor)
@@ -25,11 +23,3 @@ class ProductAdmin(admin.ModelAdmin):
 class ContactAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "vendor", "role"]
     search_fields = ["name", "email"]
-
-
-@admin.register(Invite)
-class InviteAdmin(ReadOnlyAdmin):
-    """Invites are issued and revoked from the evaluation page; the token hash is never shown."""
-
-    list_display = ["contact", "evaluation", "created_at", "expires_at", "revoked_at", "last_used_at"]
-    exclude = ["token_hash"]

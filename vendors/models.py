@@ -8,13 +8,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.models import TenantQuerySet
+from accounts.models import TenantQuerySet
 
 
 class Vendor(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
-        "procurement.Organization", on_delete=models.CASCADE, related_name="vendors"
+        "accounts.Organization", on_delete=models.CASCADE, related_name="vendors"
     )
     legal_name = models.CharField(max_length=200)
     website = models.URLField(blank=True)
@@ -45,7 +45,7 @@ class Product(models.Model):
         EHR_EMBEDDED = "ehr_embedded", "Inside the EHR"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("procurement.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(max_length=200)
     version = models.CharField(max_length=50, blank=True)
@@ -64,7 +64,7 @@ class Product(models.Model):
 
 class Contact(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("procurement.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
     email = models.EmailField()
@@ -80,49 +80,10 @@ class Contact(models.Model):
         return f"{self.name} <{self.email}>"
 
 
-class Invite(models.Model):
-    """A personal link to one evaluation. Only the SHA-256 of the token is stored."""
+def evaluation_model() -> type[models.Model]:
+    """The evaluation model, reached through the relation it declares on Product.
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("procurement.Organization", on_delete=models.CASCADE, related_name="+")
-    evaluation = models.ForeignKey("procurement.Evaluation", on_delete=models.CASCADE, related_name="invites")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invites")
-    token_hash = models.CharField(max_length=64, unique=True)
-    # Set when a vendor contact handed part of the work to this colleague.
-    delegated_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="delegations"
-    )
-    invited_by = models.ForeignKey(
-        "procurement.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Invite for {self.contact}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
-
-
-class InviteUse(models.Model):
-    """Every request made with an invite link."""
-
-    invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="uses")
-    used_at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=400, blank=True)
-    path = models.CharField(max_length=400, blank=True)
-
-    class Meta:
-        ordering = ["-used_at"]
+    Evaluations belong to the procurement app, a layer above the directory; the directory reads
+    them (a vendor's page, "has open evaluations") without importing that layer.
+    """
+    return Product._meta.get_field("evaluations").related_model

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from procurement.access import get_for_org, member_required
-from procurement.models import Evaluation
-from procurement.roles import Perm
+from accounts.access import get_for_org, member_required
+from accounts.roles import Perm
 from vendors import services
 from vendors.forms import ContactForm, ProductForm, VendorFilterForm, VendorForm
 from vendors.models import Contact, Product, Vendor
@@ -59,11 +58,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
 @member_required(Perm.VIEW)
 def vendor_detail(request: HttpRequest, public_id) -> HttpResponse:
     vendor = get_for_org(request, Vendor, public_id=public_id)
-    evaluations = (
-        Evaluation.objects.for_org(request.organization)
-        .filter(product__vendor=vendor)
-        .select_related("product", "template", "owner")
-    )
+    evaluations = services.vendor_evaluations(vendor=vendor)
     context = {
         "vendor": vendor,
         "products": vendor.products.all(),

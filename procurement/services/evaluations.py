@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from procurement.audit import audit_record
-from procurement.models import AuditEvent, Evaluation, Membership, Organization, ReviewerAssignment, User
-from procurement.roles import Perm, Role, role_has_perm
+from accounts.models import Membership, Organization, User
+from accounts.roles import Perm, Role, role_has_perm
+from procurement.models import AuditEvent, Evaluation, ReviewerAssignment
+from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Template
 

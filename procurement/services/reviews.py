@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from procurement.audit import audit_record
+from accounts.models import Membership, User
+from accounts.roles import Perm, role_has_perm
 from procurement.models import (
+    Answer,
     AuditEvent,
     ClarificationRequest,
     DecisionCondition,
     Evaluation,
-    Membership,
     ReviewComment,
     ReviewerAssignment,
-    User,
 )
-from procurement.roles import Perm, role_has_perm
+from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
-from questionnaires.models import Answer, EvidenceFile, Question, Section
-from questionnaires.rules import QuestionRef, visible_keys
+from questionnaires.models import Question, Section
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -53,107 +50,6 @@ def _ensure_in_review(evaluation: Evaluation, what: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Reading: the answers as reviewers see them
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class QuestionRow:
-    question: Question
-    answer: Answer | None
-    display: Any
-    comments: list[ReviewComment] = field(default_factory=list)
-    clarifications: list[ClarificationRequest] = field(default_factory=list)
-    evidence: list[EvidenceFile] = field(default_factory=list)
-
-    @property
-    def is_table(self) -> bool:
-        return self.question.type == Question.Type.TABLE
-
-    @property
-    def latest_clarification(self) -> ClarificationRequest | None:
-        return self.clarifications[-1] if self.clarifications else None
-
-    @property
-    def snapshot_display(self) -> Any:
-        latest = self.latest_clarification
-        return display_value(self.question, latest.answer_snapshot) if latest else ""
-
-    @property
-    def changed_since_clarification(self) -> bool:
-        latest = self.latest_clarification
-        current = self.answer.value if self.answer else None
-        return latest is not None and latest.answer_snapshot != current
-
-
-@dataclass
-class SectionRows:
-    section: Section
-    rows: list[QuestionRow]
-
-
-def display_value(question: Question, value: Any) -> Any:
-    """An answer value in words: choice labels instead of codes; tables as lists of cells."""
-    if value in (None, "", []):
-        return ""
-    labels = {c.get("value"): c.get("label", c.get("value")) for c in question.choices}
-    if question.type == Question.Type.YES_NO:
-        return {"yes": "Yes", "no": "No"}.get(value, str(value))
-    if question.type == Question.Type.SINGLE_CHOICE:
-        return labels.get(value, value)
-    if question.type == Question.Type.MULTI_CHOICE and isinstance(value, list):
-        return ", ".join(str(labels.get(v, v)) for v in value)
-    if question.type == Question.Type.NUMBER:
-        unit = question.options.get("unit", "")
-        return f"{value} {unit}".strip()
-    if question.type == Question.Type.TABLE and isinstance(value, list):
-        keys = [c.get("key") for c in question.columns]
-        return [[row.get(k, "") for k in keys] for row in value if isinstance(row, dict)]
-    return value
-
-
-def review_sections(evaluation: Evaluation) -> list[SectionRows]:
-    """Every visible question by section with its answer, comments, clarifications and evidence.
-
-    A fixed number of queries whatever the questionnaire's size: rows are fetched per kind and
-    grouped here.
-    """
-    sections = list(Section.objects.filter(template_id=evaluation.template_id).order_by("order", "id"))
-    questions = list(
-        Question.objects.filter(template_id=evaluation.template_id).order_by(
-            "section__order", "section_id", "order", "id"
-        )
-    )
-    answers = {a.question_id: a for a in Answer.objects.filter(evaluation=evaluation)}
-    grouped: dict[str, dict[int, list]] = {"comments": defaultdict(list), "clarifications": defaultdict(list)}
-    for comment in ReviewComment.objects.filter(evaluation=evaluation).select_related("author"):
-        grouped["comments"][comment.question_id].append(comment)
-    for clar in ClarificationRequest.objects.filter(evaluation=evaluation).select_related("requested_by"):
-        grouped["clarifications"][clar.question_id].append(clar)
-    evidence: dict[int, list[EvidenceFile]] = defaultdict(list)
-    for file in EvidenceFile.objects.filter(evaluation=evaluation, removed_at__isnull=True):
-        evidence[file.question_id].append(file)
-
-    values = {
-        q.key: answers[q.id].value
-        for q in questions
-        if q.id in answers and not answers[q.id].is_not_applicable
-    }
-    shown = visible_keys([QuestionRef(q.key, q.condition) for q in questions], values)
-    by_section: dict[int, list[QuestionRow]] = defaultdict(list)
-    for q in questions:
-        if q.key not in shown:
-            continue
-        answer = answers.get(q.id)
-        by_section[q.section_id].append(
-            QuestionRow(
-                question=q,
-                answer=answer,
-                display=display_value(q, answer.value) if answer else "",
-                comments=grouped["comments"][q.id],
-                clarifications=grouped["clarifications"][q.id],
-                evidence=evidence[q.id],
-            )
-        )
-    return [SectionRows(section=s, rows=by_section[s.id]) for s in sections if by_section[s.id]]
 
 
 # ---------------------------------------------------------------------------------------------

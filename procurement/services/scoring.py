@@ -8,8 +8,6 @@ later, so a submission never fails or loses its scoring because Redis was unavai
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import logging
 import time
 from decimal import Decimal
@@ -21,15 +19,22 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from procurement.audit import audit_record
-from procurement.models import AuditEvent, Evaluation, Finding, RescoreBatch, ScoreOverride, ScoreRun, User
-from questionnaires.models import Answer, EvidenceFile, Question, Template
-from questionnaires.scoring import RULES_VERSION, QuestionSpec, ScoreResult, SectionSpec, score_answers
+from accounts.models import User
+from procurement.models import (
+    AuditEvent,
+    Evaluation,
+    Finding,
+    RescoreBatch,
+    ScoreRun,
+)
+from procurement.queue import enqueue
+from procurement.services.audit import audit_record
+from procurement.services.scoring_inputs import inputs_hash, load_scoring_inputs
+from questionnaires.engine.scoring import RULES_VERSION, ScoreResult, SectionSpec, score_answers
+from questionnaires.models import Template
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from procurement.models import Organization
+    from accounts.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +47,10 @@ REQUEUE_ENQUEUED_AFTER = datetime.timedelta(minutes=10)
 
 def _send(run_ids: list[int]) -> None:
     """Publish the tasks; on a broker outage leave the runs to the sweep instead of failing."""
-    from procurement.tasks import score_evaluation
-
     sent = []
     for run_id in run_ids:
         try:
-            score_evaluation.delay(run_id)
+            enqueue("procurement.tasks.score_evaluation", run_id)
         except Exception:
             logger.warning("Could not enqueue score run %s; the sweep will retry.", run_id, exc_info=True)
             continue
@@ -57,12 +60,10 @@ def _send(run_ids: list[int]) -> None:
 
 
 def _send_chunks(batch_id: int, run_ids: list[int]) -> None:
-    from procurement.tasks import rescore_chunk
-
     for start in range(0, len(run_ids), RESCORE_CHUNK_SIZE):
         chunk = run_ids[start : start + RESCORE_CHUNK_SIZE]
         try:
-            rescore_chunk.delay(batch_id, chunk)
+            enqueue("procurement.tasks.rescore_chunk", batch_id, chunk)
         except Exception:
             logger.warning("Could not enqueue a rescore chunk of batch %s.", batch_id, exc_info=True)
             continue
@@ -97,121 +98,6 @@ def scoring_retry(*, score_run: ScoreRun, user: User | None = None) -> ScoreRun:
 
 # ----------------------------------------------------------------------------------------------
 # Running one scoring
-
-
-def _to_float(value: Any) -> float:
-    return float(value) if value is not None else 0.0
-
-
-def load_template_specs(template_id: int) -> list[SectionSpec]:
-    """The template's sections and questions as plain specs, in one query."""
-    sections: dict[int, dict[str, Any]] = {}
-    rows = (
-        Question.objects.filter(template_id=template_id)
-        .order_by("section__order", "section_id", "order", "id")
-        .values_list(
-            "section_id",
-            "section__key",
-            "section__title",
-            "section__weight",
-            "key",
-            "type",
-            "weight",
-            "options",
-            "scoring",
-            "condition",
-            "allows_na",
-        )
-    )
-    # Plain tuples rather than model instances: this runs for every evaluation of a rescore.
-    for (
-        section_id,
-        s_key,
-        s_title,
-        s_weight,
-        key,
-        qtype,
-        weight,
-        options,
-        scoring,
-        condition,
-        allows_na,
-    ) in rows:
-        entry = sections.setdefault(
-            section_id, {"key": s_key, "title": s_title, "weight": _to_float(s_weight), "questions": []}
-        )
-        entry["questions"].append(
-            QuestionSpec(
-                key=key,
-                type=qtype,
-                weight=_to_float(weight),
-                options=options or {},
-                scoring=scoring,
-                condition=condition,
-                allows_na=allows_na,
-            )
-        )
-    return [SectionSpec(s["key"], s["title"], s["weight"], tuple(s["questions"])) for s in sections.values()]
-
-
-def load_scoring_inputs(
-    evaluation: Evaluation, *, template_cache: dict[int, list[SectionSpec]] | None = None
-) -> dict[str, Any]:
-    """Everything a scoring needs, in four queries whatever the number of questions.
-
-    `template_cache` lets a rescore chunk load each (immutable, published) template only once.
-    """
-    template = evaluation.template
-    if template_cache is not None and template.pk in template_cache:
-        sections = template_cache[template.pk]
-    else:
-        sections = load_template_specs(template.pk)
-        if template_cache is not None:
-            template_cache[template.pk] = sections
-    answers = {
-        key: (value, is_na)
-        for key, value, is_na in Answer.objects.filter(evaluation_id=evaluation.pk).values_list(
-            "question__key", "value", "is_not_applicable"
-        )
-    }
-    evidence: dict[str, list[tuple[datetime.datetime, datetime.date | None]]] = {}
-    files = EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True)
-    for key, uploaded_at, expires_on in files.values_list("question__key", "uploaded_at", "expires_on"):
-        evidence.setdefault(key, []).append((uploaded_at, expires_on))
-    overrides = {
-        key: float(score)
-        for key, score in ScoreOverride.objects.filter(evaluation_id=evaluation.pk).values_list(
-            "question__key", "score"
-        )
-    }
-    return {
-        "sections": sections,
-        "answers": answers,
-        "evidence": evidence,
-        "overrides": overrides,
-        "thresholds": template.thresholds,
-    }
-
-
-def inputs_hash(*, evaluation: Evaluation, inputs: dict[str, Any], today: datetime.date) -> str:
-    """sha256 of everything that can change the result, in canonical JSON.
-
-    Today's date is part of it: the same files can expire and the same dates can age out.
-    """
-    payload = {
-        "rules_version": RULES_VERSION,
-        "template": [evaluation.template_id, evaluation.template.version],
-        "thresholds": inputs["thresholds"],
-        "today": today.isoformat(),
-        "answers": {k: [v, na] for k, (v, na) in sorted(inputs["answers"].items())},
-        "evidence": {
-            k: sorted([u.isoformat(), e.isoformat() if e else None] for u, e in files)
-            for k, files in sorted(inputs["evidence"].items())
-        },
-        "overrides": {k: f"{v:.2f}" for k, v in sorted(inputs["overrides"].items())},
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -371,94 +257,6 @@ def _store(*, run: ScoreRun, digest: str, result: ScoreResult | None, previous: 
 
 # ----------------------------------------------------------------------------------------------
 # Overrides
-
-
-@transaction.atomic
-def score_override_set(
-    *,
-    evaluation: Evaluation,
-    question: Question,
-    score: Decimal | float | int | None,
-    justification: str,
-    user: User,
-    request: HttpRequest | None = None,
-) -> ScoreOverride:
-    """Replace a question's computed score with a reviewer's, with the reason, then rescore."""
-    errors: dict[str, str] = {}
-    justification = (justification or "").strip()
-    if not justification:
-        errors["justification"] = "Explain why the computed score is wrong; the justification is required."
-    try:
-        value = Decimal(str(score)) if score is not None and score != "" else None
-    except ArithmeticError:
-        value = None
-    if value is None or not value.is_finite() or not (0 <= value <= 100):
-        errors["score"] = "Enter a score from 0 to 100."
-    if question.template_id != evaluation.template_id or not question.scoring:
-        errors["question"] = "This question is not scored in this evaluation's questionnaire."
-    if errors:
-        raise ValidationError(errors)
-    value = value.quantize(Decimal("0.01"))
-
-    existing = (
-        ScoreOverride.objects.select_for_update().filter(evaluation=evaluation, question=question).first()
-    )
-    latest = evaluation.score_runs.filter(status=ScoreRun.Status.DONE).order_by("-finished_at", "-id").first()
-    computed = None
-    if latest is not None:
-        computed = latest.computed_scores.get(question.key)
-    old = str(existing.score) if existing else None
-    if existing:
-        existing.score, existing.justification, existing.created_by = value, justification, user
-        existing.created_at = timezone.now()
-        existing.save(update_fields=["score", "justification", "created_by", "created_at"])
-        override = existing
-    else:
-        override = ScoreOverride.objects.create(
-            organization_id=evaluation.organization_id,
-            evaluation=evaluation,
-            question=question,
-            score=value,
-            justification=justification,
-            created_by=user,
-        )
-    audit_record(
-        organization=evaluation.organization,
-        evaluation=evaluation,
-        kind=AuditEvent.Kind.SCORE_OVERRIDDEN,
-        summary=f"Score of {question.key} overridden: {old if old is not None else computed} → {value}",
-        user=user,
-        request=request,
-        data={
-            "question": question.key,
-            "old": old,
-            "computed": computed,
-            "new": str(value),
-            "justification": justification,
-        },
-    )
-    scoring_request(evaluation=evaluation, user=user)
-    return override
-
-
-@transaction.atomic
-def score_override_clear(
-    *, evaluation: Evaluation, question: Question, user: User, request: HttpRequest | None = None
-) -> None:
-    existing = ScoreOverride.objects.filter(evaluation=evaluation, question=question).first()
-    if existing is None:
-        raise ValidationError("There is no override on this question.")
-    existing.delete()
-    audit_record(
-        organization=evaluation.organization,
-        evaluation=evaluation,
-        kind=AuditEvent.Kind.SCORE_OVERRIDDEN,
-        summary=f"Override of {question.key} removed (was {existing.score})",
-        user=user,
-        request=request,
-        data={"question": question.key, "old": str(existing.score), "new": None},
-    )
-    scoring_request(evaluation=evaluation, user=user)
 
 
 # ----------------------------------------------------------------------------------------------

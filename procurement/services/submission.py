@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from procurement.models import ClarificationRequest, Evaluation
+from procurement.queue import enqueue_on_commit
+from procurement.selectors import evaluation_snapshot
 from procurement.services.scoring import scoring_request
 from procurement.services.workflow import evaluation_transition
-from procurement.tasks import notify_evaluation_submitted
-from questionnaires.answers import QuestionnaireState
-from questionnaires.models import Answer, EvidenceFile, Question, Section
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -23,22 +22,6 @@ if TYPE_CHECKING:
 SUBMITTABLE = frozenset(
     {Evaluation.Status.SENT, Evaluation.Status.IN_PROGRESS, Evaluation.Status.CHANGES_REQUESTED}
 )
-
-
-def evaluation_state(evaluation: Evaluation) -> QuestionnaireState:
-    """Visibility and completeness of the evaluation's answers as stored now (four queries)."""
-    sections = {s.pk: i for i, s in enumerate(Section.objects.filter(template_id=evaluation.template_id))}
-    questions = sorted(
-        Question.objects.filter(template_id=evaluation.template_id),
-        key=lambda q: (sections.get(q.section_id, 0), q.order, q.pk),
-    )
-    answers = {a.question_id: a for a in Answer.objects.filter(evaluation_id=evaluation.pk)}
-    counts: dict[int, int] = {}
-    for question_id in EvidenceFile.objects.filter(
-        evaluation_id=evaluation.pk, removed_at__isnull=True
-    ).values_list("question_id", flat=True):
-        counts[question_id] = counts.get(question_id, 0) + 1
-    return QuestionnaireState(questions=questions, answers=answers, file_counts=counts)
 
 
 @transaction.atomic
@@ -57,7 +40,7 @@ def evaluation_submit(
             f"The questionnaire is {locked.get_status_display().lower()} and cannot be submitted.",
             code="not_submittable",
         )
-    missing = [q.key for q in evaluation_state(locked).missing()]
+    missing = [q.key for q in evaluation_snapshot(locked).state.missing()]
     if missing:
         raise ValidationError(
             "Some required questions are not answered yet: %(keys)s.",
@@ -74,5 +57,5 @@ def evaluation_submit(
     # the broker is down the outbox sweep sends it later. The e-mail is best effort (robust).
     scoring_request(evaluation=locked)
     evaluation_id = locked.pk
-    transaction.on_commit(lambda: notify_evaluation_submitted.delay(evaluation_id), robust=True)
+    enqueue_on_commit("procurement.tasks.notify_evaluation_submitted", evaluation_id, robust=True)
     return evaluation

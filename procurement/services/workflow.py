@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.audit import actor_label, audit_record
-from procurement.models import AuditEvent, Evaluation, EvaluationStatusChange, User
+from accounts.models import User
+from procurement.models import AuditEvent, Evaluation, EvaluationStatusChange
+from procurement.services.audit import actor_label, audit_record
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

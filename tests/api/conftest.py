@@ -6,10 +6,10 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.services.api_tokens import api_token_create
 from procurement.models import Evaluation
-from procurement.services.api_tokens import api_token_create
 from tests.factories import ContactFactory, EvaluationFactory, InviteFactory, ProductFactory, VendorFactory
-from tests.vendors.conftest import build_questionnaire
+from tests.procurement.conftest import build_questionnaire
 
 
 @pytest.fixture(autouse=True)
@@ -51,8 +51,8 @@ def compliance_api(compliance_lead):
 @pytest.fixture
 def reviewer_api(reviewer):
     # Reviewers may not create tokens (the role table says so), so the row is made directly.
-    from procurement.models import ApiToken
-    from procurement.services.api_tokens import api_token_hash
+    from accounts.models import ApiToken
+    from accounts.services.api_tokens import api_token_hash
 
     secret = "dd_reviewer-token-for-tests-only-0123456789"
     ApiToken.objects.create(

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from procurement.models import ApiToken
-from procurement.roles import Role
-from procurement.services.api_tokens import api_token_create, api_token_hash, api_token_revoke
+from accounts.models import ApiToken
+from accounts.roles import Role
+from accounts.services.api_tokens import api_token_create, api_token_hash, api_token_revoke
 from tests.api.conftest import api_client, token_for
 from tests.factories import MembershipFactory
 

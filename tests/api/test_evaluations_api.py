@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.core import mail
 
-from procurement.models import AuditEvent, ClarificationRequest, Evaluation
+from procurement.models import AuditEvent, ClarificationRequest, Evaluation, Invite
 from tests.factories import EvaluationFactory, ProductFactory, TemplateFactory, VendorFactory
-from vendors.models import Invite
 
 S = Evaluation.Status
 

@@ -12,9 +12,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from procurement.models import ApiToken, Evaluation
-from procurement.roles import ROLE_PERMISSIONS, Perm, Role
-from procurement.services.api_tokens import api_token_create, api_token_hash
+from accounts.models import ApiToken
+from accounts.roles import ROLE_PERMISSIONS, Perm, Role
+from accounts.services.api_tokens import api_token_create, api_token_hash
+from procurement.models import Evaluation
 from reports.models import Report
 from tests.api.conftest import api_client, token_for
 from tests.factories import (
@@ -25,7 +26,7 @@ from tests.factories import (
     ScoreRunFactory,
     TemplateFactory,
 )
-from tests.vendors.conftest import build_questionnaire
+from tests.procurement.conftest import build_questionnaire
 
 # (method, path template, permission needed, object-scoped: outsiders get 404 rather than a list)
 ENDPOINTS = [

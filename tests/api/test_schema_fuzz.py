@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from procurement.models import Evaluation
 from tests.api.conftest import token_for
 from tests.factories import ContactFactory, EvaluationFactory, InviteFactory
-from tests.vendors.conftest import build_questionnaire
+from tests.procurement.conftest import build_questionnaire
 
 # Kept small so the run stays well under a minute; raise it for a deeper run.
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "6"))

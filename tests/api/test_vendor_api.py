@@ -7,11 +7,10 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from procurement.models import AuditEvent, Evaluation
-from questionnaires.models import Answer, EvidenceFile
+from procurement.models import Answer, AuditEvent, Evaluation, EvidenceFile
 from tests.api.conftest import api_client
 from tests.factories import AnswerFactory, ClarificationRequestFactory, EvaluationFactory, InviteFactory
-from tests.vendors.conftest import build_questionnaire
+from tests.procurement.conftest import build_questionnaire
 
 S = Evaluation.Status
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

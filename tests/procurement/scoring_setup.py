@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from questionnaires.models import Answer, Question
+from procurement.models import Answer
+from questionnaires.models import Question
 from tests.factories import EvaluationFactory, QuestionFactory, SectionFactory
 
 BAA_KNOCKOUT = {

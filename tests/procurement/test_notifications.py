@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from procurement import tasks
 from procurement.models import Evaluation, ReminderLog
-from procurement.notifications import reminder_kind, send_due_reminders
+from procurement.services.notifications import reminder_kind, send_due_reminders
 from tests.factories import EvaluationFactory, InviteFactory, ReviewerAssignmentFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,11 +16,11 @@ from procurement.models import (
     ReviewComment,
     ReviewerAssignment,
 )
+from procurement.presenters import review_sections
 from procurement.services.reviews import (
     clarification_request,
     comment_add,
     decision_record,
-    review_sections,
     reviewer_assign,
     section_sign_off,
 )
@@ -216,7 +216,7 @@ def test_reviewer_sees_what_changed_after_clarification(evaluation, answer, revi
     [block] = review_sections(evaluation)
     row = block.rows[0]
     assert row.changed_since_clarification
-    assert row.snapshot_display == "60 days"
+    assert row.snapshot_display["text"] == "60 days"
     body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
     assert "Changed" in body
     assert "60 days" in body

@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_run_loses_nothing(slow_scoring, celery_worker_proce
 def test_a_broker_outage_keeps_the_request_and_the_sweep_sends_it_when_back(
     celery_worker_process, redis_url, org
 ):
-    from procurement.celery import app
+    from config.celery import app
 
     evaluation = build_evaluation(org)
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there: the broker is "down"

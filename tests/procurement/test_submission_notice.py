@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from procurement.celery import app
+from config.celery import app
 from procurement.models import Evaluation, ScoreRun
 from procurement.services.submission import evaluation_submit
 from tests.conftest import reset_celery_connections

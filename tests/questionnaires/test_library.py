@@ -2,7 +2,7 @@
 
 The scoring engine's consistency checks and knock-outs refer to question keys and choice values of the
 main template, so these tests pin them down; the rest checks every file against the shapes in
-questionnaires/rules.py.
+questionnaires/engine/rules.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from questionnaires.rules import (
+from questionnaires.engine.rules import (
     QUESTION_TYPES,
     STANDINGS,
     QuestionRef,

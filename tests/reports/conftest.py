@@ -204,7 +204,7 @@ def evaluation(org):
 def _forget_celery_backend():
     """Eager tasks make Celery cache its result backend per thread; a later test that points the
     app at Redis (the real-worker tests) must not inherit the disabled one."""
-    from procurement.celery import app
+    from config.celery import app
 
     yield
     app._local.__dict__.pop("backend", None)

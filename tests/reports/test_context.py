@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procurement.models import AuditEvent, Evaluation
-from reports.context import answers_table, comparison_context, due_diligence_context, vendor_answers_context
+from reports.comparison import comparison_context
+from reports.context import answers_table, due_diligence_context, vendor_answers_context
 from tests.factories import EvaluationFactory, ScoreRunFactory
 from tests.reports.conftest import build_evaluation
 

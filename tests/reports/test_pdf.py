@@ -8,7 +8,8 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from reports.context import comparison_context, due_diligence_context
+from reports.comparison import comparison_context
+from reports.context import due_diligence_context
 from reports.pdf import RefusedURL, StaticOnlyURLFetcher, render_pdf, render_report_html
 from tests.reports.conftest import build_evaluation
 

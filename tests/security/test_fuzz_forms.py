@@ -25,10 +25,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from procurement.models import AuditEvent, Evaluation, Membership
-from procurement.roles import Role
+from accounts.models import Membership
+from accounts.roles import Role
+from procurement.models import AuditEvent, Evaluation, InviteUse
+from procurement.services import invites as invite_services
 from questionnaires import transfer
-from questionnaires.answers import clean_value
+from questionnaires.engine.answers import clean_value
 from questionnaires.models import Question
 from tests.factories import (
     AnswerFactory,
@@ -43,9 +45,7 @@ from tests.factories import (
     SectionFactory,
     build_every_type_template,
 )
-from tests.vendors.conftest import build_questionnaire
-from vendors import services as vendor_services
-from vendors.models import InviteUse
+from tests.procurement.conftest import build_questionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def row_counts() -> dict[str, int]:
     """Rows per table, without the log of a link being opened (every use of a valid link is kept)."""
     counts = {
         model._meta.label: model._default_manager.count()
-        for label in ("procurement", "questionnaires", "vendors", "reports")
+        for label in ("accounts", "procurement", "questionnaires", "vendors", "reports")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model is not InviteUse
     }
@@ -497,7 +497,7 @@ TARGETS: dict[str, Target] = {
         persona="anonymous",
         refused=frozenset({403, 429}),
     ),
-    # vendors/portal/forms.py (through the invite link)
+    # portal/forms.py (through the invite link)
     "portal_delegate": Target(
         lambda w: _r("portal_delegate", w.token),
         lambda w: {"name": value("Bo"), "email": value("bo@vendor.example"), "role": value("CISO")},
@@ -605,7 +605,7 @@ def _run(client, target: Target, url: str, payload: dict) -> None:
 @FUZZ
 @given(data=st.data())
 def test_random_input_to_a_form_is_refused_cleanly(name, data, world, client_for, monkeypatch):
-    monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
     target = TARGETS[name]
     client = _client(target.persona, world, client_for)
     payload = _draw(data, target.fields(world))
@@ -640,7 +640,7 @@ CONTENT_TYPES = st.sampled_from(
 @settings(FUZZ, max_examples=6)
 @given(body=MALFORMED_BODIES, content_type=CONTENT_TYPES)
 def test_a_malformed_body_is_refused_cleanly(name, body, content_type, world, client_for, monkeypatch):
-    monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
     target = TARGETS[name]
     client = _client(target.persona, world, client_for)
     url = target.url(world)
@@ -662,7 +662,7 @@ PORTAL_QUESTIONS = ["phi", "method", "zip", "days", "modalities", "table", "repo
 @settings(FUZZ, max_examples=15)
 @given(data=st.data(), htmx=st.booleans())
 def test_autosave_with_random_values_never_breaks(attr, data, htmx, world, monkeypatch):
-    monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
     question = getattr(world.questions, attr)
     client = Client(raise_request_exception=False)
     url = reverse("portal_answer", args=[world.token, question.key])
@@ -697,7 +697,7 @@ def test_autosave_with_random_values_never_breaks(attr, data, htmx, world, monke
 def test_random_uploads_are_refused_or_stored_cleanly(
     content, name, expires_on, world, monkeypatch, settings
 ):
-    monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
     question = world.questions.report
     client = Client(raise_request_exception=False)
     url = reverse("portal_upload", args=[world.token, question.key])
@@ -816,12 +816,13 @@ def test_every_form_of_the_product_is_fuzzed():
 
     from django import forms as django_forms
 
+    from accounts import two_factor
+    from portal import forms as portal_forms
+    from procurement import forms as invite_forms
     from procurement import forms as procurement_forms
-    from procurement import scoring_views, two_factor
+    from procurement.views import scoring as scoring_views
     from questionnaires import forms as questionnaire_forms
     from vendors import forms as vendor_forms
-    from vendors import invite_forms
-    from vendors.portal import forms as portal_forms
 
     covered_elsewhere = {
         "AnswerForm": "test_autosave_with_random_values_never_breaks and portal_section_save",

@@ -15,10 +15,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from procurement.log_filters import RedactInviteTokens
-from procurement.models import AuditEvent
+from config.log_filters import RedactInviteTokens
+from procurement.models import AuditEvent, InviteUse
 from tests.security.test_url_access_matrix import GET, PORTAL, ROUTES, build_world, expect, product_routes
-from vendors.models import InviteUse
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,7 @@ def test_error_pages_carry_the_security_headers_too(client, officer_client):
 def test_production_settings_turn_on_hsts_and_secure_cookies():
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "procurement.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "dd.hospital.example",
     }

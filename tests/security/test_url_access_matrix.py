@@ -1,6 +1,6 @@
 """Every URL of the product, called as every persona, with the status each persona must get.
 
-ROUTES names each URL pattern once: what it needs (a permission of procurement/roles.py, a signed-in
+ROUTES names each URL pattern once: what it needs (a permission of accounts/roles.py, a signed-in
 user, nothing, or an invite link), the methods it serves, the objects of organization A its URL
 addresses and the body an allowed persona posts. The expected status per persona is derived from
 ROLE_PERMISSIONS, so the table stays small and follows the role table. A URL pattern that is not in
@@ -30,9 +30,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from procurement.models import ApiToken, AuditEvent, Evaluation
-from procurement.roles import ROLE_PERMISSIONS, Perm, Role
-from procurement.services.api_tokens import api_token_create, api_token_hash
+from accounts.models import ApiToken
+from accounts.roles import ROLE_PERMISSIONS, Perm, Role
+from accounts.services.api_tokens import api_token_create, api_token_hash
+from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
+from procurement.services import invites as invite_services
+from procurement.services.evidence import evidence_path
 from questionnaires.models import Template
 from reports.models import Report
 from tests.factories import (
@@ -47,10 +50,8 @@ from tests.factories import (
     SectionFactory,
     TemplateFactory,
 )
-from tests.vendors.conftest import build_questionnaire
-from vendors import services as vendor_services
-from vendors.models import Contact, Invite, InviteUse
-from vendors.portal.services import evidence_path
+from tests.procurement.conftest import build_questionnaire
+from vendors.models import Contact
 
 pytestmark = pytest.mark.django_db
 
@@ -509,7 +510,7 @@ def snapshot() -> list:
     """Every row of the product's tables, except the records of a credential being used (a valid
     link of another evaluation is logged as used, a token's last use is noted, which is right)."""
     rows = []
-    for label in ("procurement", "questionnaires", "vendors", "reports"):
+    for label in ("accounts", "procurement", "questionnaires", "vendors", "reports"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if model is InviteUse:
                 continue
@@ -665,7 +666,7 @@ def test_each_persona_gets_the_expected_status_on_every_url(
 ):
     cache.clear()
     # Every unknown token counts as a guess; the matrix sends many on purpose.
-    monkeypatch.setattr(vendor_services, "INVITE_GUESS_LIMIT", 10_000)
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
     world = build_world(org, officer)
     client = make_client(persona)
     api_client = make_api_client(persona, world)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from procurement.models import Evaluation, Organization
+from accounts.models import Organization
+from procurement.models import Evaluation
 from procurement.services.scoring import template_rescore_all
 from questionnaires.models import Template
 

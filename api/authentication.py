@@ -1,0 +1,95 @@
+"""Who is calling: a member with a personal API token, or a vendor contact with an invite token.
+
+    Authorization: Bearer <personal API token>     organization users
+    Authorization: Invite <invite token>           vendor contacts (the link's token)
+
+Both set the same request attributes as the web middleware (user, organization, membership), so
+the helpers in accounts.access work unchanged. Failed attempts are counted per client address;
+past the limit, every attempt from that address is refused with 429 before any lookup.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+
+from accounts import ratelimit
+from accounts.client import client_ip
+from accounts.services.api_tokens import api_token_resolve
+from procurement.services.invites import invite_resolve
+
+FAILURE_SCOPE = "api-auth-failures"
+
+
+def _credentials(request, keyword: str) -> str | None:
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != keyword.lower():
+        return None
+    credentials = credentials.strip()
+    if not credentials or " " in credentials:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+    return credentials
+
+
+def _refuse_if_limited(request) -> None:
+    limit, window = settings.API_AUTH_FAILURE_LIMIT
+    if ratelimit.is_limited(
+        scope=FAILURE_SCOPE, identity=client_ip(request) or "", limit=limit, window=window
+    ):
+        raise exceptions.Throttled(wait=window, detail="Too many failed authentication attempts.")
+
+
+def _count_failure(request) -> None:
+    _, window = settings.API_AUTH_FAILURE_LIMIT
+    ratelimit.count(scope=FAILURE_SCOPE, identity=client_ip(request) or "", window=window)
+
+
+def _put_on_request(request, **attrs) -> None:
+    # The DRF request reads missing attributes from the Django request: set them there once.
+    for name, value in attrs.items():
+        setattr(request._request, name, value)
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        secret = _credentials(request, self.keyword)
+        if secret is None:
+            return None
+        _refuse_if_limited(request)
+        resolved = api_token_resolve(secret)
+        if resolved is None:
+            _count_failure(request)
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        token, membership = resolved
+        _put_on_request(
+            request, organization=membership.organization, membership=membership, memberships=[membership]
+        )
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class InviteAuthentication(authentication.BaseAuthentication):
+    """The vendor's invite token; it opens exactly the one evaluation it was sent for."""
+
+    keyword = "Invite"
+
+    def authenticate(self, request):
+        token = _credentials(request, self.keyword)
+        if token is None:
+            return None
+        _refuse_if_limited(request)
+        # invite_resolve logs the use and counts unknown tokens toward its own guess limit.
+        invite = invite_resolve(token, request=request._request)
+        if invite is None:
+            _count_failure(request)
+            raise exceptions.AuthenticationFailed("This link is invalid, expired or revoked.")
+        return AnonymousUser(), invite
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="vendor"'

@@ -1,0 +1,63 @@
+"""/api/: the versioned JSON API (v1), its OpenAPI schema and its interactive documentation."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from api.views import (
+    account,
+    docs,
+    evaluations,
+    not_found,
+    reports,
+    scores,
+    templates,
+    vendor_portal,
+    vendors,
+)
+
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("templates", templates.TemplateViewSet, basename="api-template")
+router.register("vendors", vendors.VendorViewSet, basename="api-vendor")
+router.register("products", vendors.ProductViewSet, basename="api-product")
+router.register("contacts", vendors.ContactViewSet, basename="api-contact")
+router.register("evaluations", evaluations.EvaluationViewSet, basename="api-evaluation")
+
+v1 = [
+    path("me/", account.MeView.as_view(), name="api-me"),
+    path("evaluations/<uuid:id>/score/", scores.EvaluationScoreView.as_view(), name="api-evaluation-score"),
+    path(
+        "evaluations/<uuid:id>/report/", reports.EvaluationReportView.as_view(), name="api-evaluation-report"
+    ),
+    path(
+        "evaluations/<uuid:id>/overrides/<str:key>/",
+        scores.ScoreOverrideView.as_view(),
+        name="api-score-override",
+    ),
+    path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
+    path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
+    # Vendor side: the invite token in the Authorization header picks the evaluation.
+    path(
+        "vendor/questionnaire/",
+        vendor_portal.VendorQuestionnaireView.as_view(),
+        name="api-vendor-questionnaire",
+    ),
+    path("vendor/answers/<str:key>/", vendor_portal.VendorAnswerView.as_view(), name="api-vendor-answer"),
+    path(
+        "vendor/answers/<str:key>/evidence/",
+        vendor_portal.VendorEvidenceView.as_view(),
+        name="api-vendor-evidence",
+    ),
+    path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    # Anything else under /api/ answers in the API's error format, not with an HTML page.
+    re_path(r"^v1/", not_found.api_not_found),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", docs.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
+]

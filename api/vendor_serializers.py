@@ -1,0 +1,112 @@
+"""Shapes of the vendor API (invite-token endpoints). No reviewer guidance, scoring or internal notes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from procurement.models import Answer, EvidenceFile
+from questionnaires.models import Question
+
+
+class AnswerOutSerializer(serializers.ModelSerializer):
+    question = serializers.CharField(source="question.key")
+    not_applicable = serializers.BooleanField(source="is_not_applicable")
+    value = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        model = Answer
+        fields = ["question", "value", "not_applicable", "version", "updated_at"]
+
+
+class AnswerPutSerializer(serializers.Serializer):
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="The answer in the format of its question type; null clears it.",
+    )
+    not_applicable = serializers.BooleanField(default=False)
+    version = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, help_text="The version you last saw (0 for a first answer)."
+    )
+
+
+class ConflictResponseSerializer(serializers.Serializer):
+    errors = serializers.ListField(child=serializers.DictField())
+    answer = AnswerOutSerializer(
+        help_text="The answer as stored now; re-send with its version to replace it."
+    )
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "name", "content_type", "size", "sha256", "expires_on", "uploaded_at"]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class VendorQuestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    prompt = serializers.CharField()
+    help_text = serializers.CharField()
+    type = serializers.ChoiceField(choices=Question.Type.choices)
+    required = serializers.BooleanField()
+    allows_na = serializers.BooleanField()
+    options = serializers.DictField()
+    condition = serializers.DictField(allow_null=True)
+    requires_evidence = serializers.BooleanField()
+    evidence_hint = serializers.CharField()
+    visible = serializers.BooleanField(
+        help_text="False while its condition is not met: not counted, not scored."
+    )
+    editable = serializers.BooleanField()
+    answered = serializers.BooleanField()
+    value = serializers.JSONField(allow_null=True)
+    not_applicable = serializers.BooleanField()
+    version = serializers.IntegerField(help_text="Send this back with the next save of this answer.")
+    files = EvidenceSerializer(many=True)
+    clarifications = serializers.ListField(child=serializers.CharField(), help_text="What reviewers asked.")
+    comments = serializers.ListField(child=serializers.CharField(), help_text="Reviewer comments for you.")
+
+
+class VendorSectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    questions = VendorQuestionSerializer(many=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    answered = serializers.IntegerField()
+    required = serializers.IntegerField()
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of required questions to answer."
+    )
+
+
+class VendorEvaluationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    organization = serializers.CharField()
+    vendor = serializers.CharField()
+    product = serializers.CharField()
+    template = serializers.CharField()
+    status = serializers.CharField()
+    is_editable = serializers.BooleanField()
+    due_date = serializers.DateField(allow_null=True)
+
+
+class QuestionnaireSerializer(serializers.Serializer):
+    evaluation = VendorEvaluationSerializer()
+    progress = ProgressSerializer()
+    sections = VendorSectionSerializer(many=True)
+
+
+class SubmittedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()

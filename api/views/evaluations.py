@@ -1,0 +1,225 @@
+"""Evaluations: create, list and filter, read, and the workflow actions an organization takes."""
+
+from __future__ import annotations
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from accounts.access import org_queryset, require_perm
+from accounts.roles import ROLE_PERMISSIONS, Perm
+from api.errors import ApiError, error
+from api.serializers import (
+    AuditEventSerializer,
+    ClarificationCreateSerializer,
+    ClarificationSerializer,
+    DecisionSerializer,
+    EvaluationCreateSerializer,
+    EvaluationDetailSerializer,
+    EvaluationSerializer,
+    InviteCreateSerializer,
+    InviteSerializer,
+    TransitionSerializer,
+)
+from api.views.base import OrgApiMixin
+from procurement.models import AuditEvent, Evaluation
+from procurement.services import evaluations as evaluation_services
+from procurement.services.invites import invite_send
+from procurement.services.reviews import clarification_request, decision_record
+from questionnaires.models import Question
+
+
+class EvaluationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Evaluation.Status.choices)
+    vendor = django_filters.UUIDFilter(field_name="product__vendor__public_id", label="Vendor id")
+    product = django_filters.UUIDFilter(field_name="product__public_id", label="Product id")
+    risk_tier = django_filters.ChoiceFilter(choices=Evaluation.RiskTier.choices)
+    owner = django_filters.CharFilter(field_name="owner__username", label="Owner's username")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Only overdue (true) or not (false)"
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = ["status", "vendor", "product", "risk_tier", "owner", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evaluations (filter by status, vendor, product, risk tier, owner)"),
+    retrieve=extend_schema(summary="One evaluation", responses=EvaluationDetailSerializer),
+    create=extend_schema(
+        summary="Create a draft evaluation from a published template version",
+        request=EvaluationCreateSerializer,
+        responses={201: EvaluationDetailSerializer},
+    ),
+)
+class EvaluationViewSet(
+    OrgApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = EvaluationSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = EvaluationFilter
+    ordering_fields = ["created_at", "due_date", "overall_score", "status"]
+    ordering = ["-created_at", "-id"]
+    required_perms = {
+        "list": Perm.VIEW,
+        "retrieve": Perm.VIEW,
+        "create": Perm.RUN_EVALUATIONS,
+        # Each move needs its own permission (checked in the action, from the same table).
+        "transition": Perm.VIEW,
+        "invites": Perm.RUN_EVALUATIONS,
+        "clarifications": Perm.REVIEW,
+        "decision": Perm.DECIDE,
+        "audit": Perm.VIEW,
+    }
+
+    def get_queryset(self):
+        return org_queryset(self.request, Evaluation).select_related(
+            "product__vendor", "template", "owner", "organization"
+        )
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return EvaluationDetailSerializer
+        return EvaluationSerializer
+
+    def _detail(self, evaluation: Evaluation, status_code: int = status.HTTP_200_OK) -> Response:
+        evaluation = self.get_queryset().prefetch_related("conditions__owner").get(pk=evaluation.pk)
+        return Response(EvaluationDetailSerializer(evaluation).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = EvaluationCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evaluation = evaluation_services.evaluation_create(
+            organization=request.organization,
+            product=data["product"],
+            template=data["template"],
+            owner=data.get("owner") or request.user,
+            created_by=request.user,
+            purpose=data["purpose"],
+            due_date=data.get("due_date"),
+            reviewers=data.get("reviewers", []),
+            previous=data.get("previous"),
+            request=request,
+        )
+        return self._detail(evaluation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move the evaluation along the workflow (send, start review, archive)",
+        request=TransitionSerializer,
+        responses=EvaluationDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        to_status = serializer.validated_data["to_status"]
+        move = evaluation_services.MANUAL_MOVES.get(to_status)
+        if move is not None:
+            require_perm(request, move[1])
+        evaluation_services.evaluation_move(
+            evaluation=evaluation,
+            to_status=to_status,
+            user=request.user,
+            perms=ROLE_PERMISSIONS.get(request.membership.role, frozenset()),
+            request=request,
+        )
+        return self._detail(evaluation)
+
+    @extend_schema(
+        summary="Invite vendor contacts (each gets a personal link by e-mail)",
+        request=InviteCreateSerializer,
+        responses={201: InviteSerializer(many=True)},
+    )
+    @action(detail=True, methods=["post"])
+    def invites(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = InviteCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        invites = invite_send(
+            evaluation=evaluation,
+            contacts=serializer.validated_data["contacts"],
+            invited_by=request.user,
+            message=serializer.validated_data["message"],
+        )
+        return Response(InviteSerializer(invites, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Request clarification on chosen questions (sends the evaluation back to the vendor)",
+        request=ClarificationCreateSerializer,
+        responses={201: ClarificationSerializer(many=True)},
+    )
+    @action(detail=True, methods=["post"])
+    def clarifications(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = ClarificationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keys = serializer.validated_data["questions"]
+        ids = dict(
+            Question.objects.filter(template_id=evaluation.template_id, key__in=keys).values_list("key", "pk")
+        )
+        unknown = [
+            error(f"questions[{i}]", "No question of this questionnaire has this key.", "does_not_exist")
+            for i, key in enumerate(keys)
+            if key not in ids
+        ]
+        if unknown:
+            raise ApiError(unknown)
+        created = clarification_request(
+            evaluation=evaluation,
+            question_ids=[ids[key] for key in dict.fromkeys(keys)],
+            message=serializer.validated_data["message"],
+            user=request.user,
+            request=request,
+        )
+        return Response(ClarificationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record the decision (approve, approve with conditions, reject)",
+        request=DecisionSerializer,
+        responses=EvaluationDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def decision(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = DecisionSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        decision_record(
+            evaluation=evaluation,
+            decision=data["decision"],
+            rationale=data["rationale"],
+            user=request.user,
+            conditions=data.get("conditions", []),
+            request=request,
+        )
+        return self._detail(evaluation)
+
+    @extend_schema(
+        summary="The evaluation's audit trail, oldest first (read-only)",
+        responses=AuditEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def audit(self, request, id=None):
+        evaluation = self.get_object()
+        events = (
+            AuditEvent.objects.for_org(request.organization)
+            .filter(evaluation=evaluation)
+            .order_by("created_at", "id")
+        )
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(AuditEventSerializer(page, many=True).data)

@@ -1,0 +1,20 @@
+"""Test settings: the same back-ends as the run mode (SQLite, or PostgreSQL/Redis when set)."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import BASE_DIR, DATABASES, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
+MEDIA_ROOT = PRIVATE_STORAGE_ROOT
+AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so that a real Celery worker process can open the same test database.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+
+# The demo organization and its seed command exist only where demo data belongs.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405

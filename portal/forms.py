@@ -1,0 +1,81 @@
+"""Forms of the vendor portal. They read and validate input; saving is done by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from questionnaires.engine.answers import TABLE_MAX_ROWS, clean_value
+from questionnaires.models import Question
+
+
+class AnswerForm(forms.Form):
+    """One question's input. Prefixed by the question id so that a whole section posts as one form.
+
+    The raw typed value is kept on `typed`, so that a validation error re-renders exactly what the
+    vendor entered.
+    """
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    not_applicable = forms.BooleanField(required=False)
+
+    def __init__(self, question: Question, data: Any = None) -> None:
+        super().__init__(data, prefix=f"q{question.pk}")
+        self.question = question
+        self.typed: Any = self._raw_value() if data is not None else None
+        self.value_errors: list[str] = []
+
+    @property
+    def is_present(self) -> bool:
+        """Whether the posted data contains this question at all (a section form may not)."""
+        return self.data is not None and self.add_prefix("version") in self.data
+
+    def _raw_value(self) -> Any:
+        name = self.add_prefix("value")
+        qtype = self.question.type
+        if qtype == Question.Type.MULTI_CHOICE:
+            return self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name, [])
+        if qtype == Question.Type.TABLE:
+            try:
+                count = min(int(self.data.get(self.add_prefix("rows"), 0)), TABLE_MAX_ROWS + 1)
+            except (TypeError, ValueError):
+                count = 0
+            keys = [c.get("key") for c in self.question.columns]
+            return [
+                {key: self.data.get(f"{name}-{i}-{key}", "") for key in keys} for i in range(max(count, 0))
+            ]
+        return self.data.get(name, "")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("not_applicable"):
+            if not self.question.allows_na:
+                self.value_errors.append("This question cannot be answered 'not applicable'.")
+                raise ValidationError("invalid")
+            cleaned["value"] = None
+            return cleaned
+        try:
+            cleaned["value"] = clean_value(self.question, self.typed)
+        except ValidationError as exc:
+            self.value_errors.extend(exc.messages)
+            raise ValidationError("invalid") from None
+        return cleaned
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="Document")
+    expires_on = forms.DateField(
+        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"q{question.pk}", **kwargs)
+        self.question = question
+
+
+class DelegateForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Colleague's name")
+    email = forms.EmailField(label="Colleague's e-mail")
+    role = forms.CharField(max_length=200, required=False, label="Role", help_text="e.g. Head of security")

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from portal import views
+
+# Mounted under /v/. The token is the only credential: every view resolves it first.
+urlpatterns = [
+    path("<str:token>/", views.portal_questionnaire, name="portal_questionnaire"),
+    path("<str:token>/q/<str:key>/", views.portal_answer, name="portal_answer"),
+    path("<str:token>/q/<str:key>/upload/", views.portal_upload, name="portal_upload"),
+    path("<str:token>/sections/<slug:section_key>/", views.portal_section_save, name="portal_section_save"),
+    path(
+        "<str:token>/evidence/<uuid:public_id>/",
+        views.portal_evidence_download,
+        name="portal_evidence_download",
+    ),
+    path(
+        "<str:token>/evidence/<uuid:public_id>/remove/",
+        views.portal_evidence_remove,
+        name="portal_evidence_remove",
+    ),
+    path("<str:token>/delegate/", views.portal_delegate, name="portal_delegate"),
+    path("<str:token>/review/", views.portal_review, name="portal_review"),
+    path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
+    path("<str:token>/answers.pdf", views.portal_answers_pdf, name="portal_answers_pdf"),
+]

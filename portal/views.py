@@ -1,0 +1,358 @@
+"""The vendor portal: a questionnaire answered through a personal invite link, without an account."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.forms import AnswerForm, DelegateForm, UploadForm
+from portal.presenters import (
+    find_question,
+    page_context,
+    question_view,
+    section_for,
+)
+from procurement.models import EvidenceFile
+from procurement.responses import evidence_file_response
+from procurement.selectors import vendor_snapshot
+from procurement.services.answers import answer_save
+from procurement.services.evidence import (
+    evidence_record_download,
+    evidence_remove,
+    evidence_upload,
+)
+from procurement.services.invites import invite_delegate, invite_resolve
+from procurement.services.submission import evaluation_submit
+from questionnaires.engine.answers import AnswerConflict, percent
+from questionnaires.models import Question
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from procurement.models import Invite
+
+PAGE = "portal/portal_questionnaire.html"
+
+
+def link_invalid(request: HttpRequest) -> HttpResponse:
+    response = render(request, "portal/link_invalid.html", status=404)
+    # Django logs every 4xx with its path, and the path holds the token: mark it logged already.
+    response._has_been_logged = True
+    return response
+
+
+def invite_required(view: Callable) -> Callable:
+    """Resolves the token in the URL to an active invite, or answers with the one 'link invalid' page."""
+
+    @never_cache
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        invite = invite_resolve(token, request=request)
+        if invite is None:
+            return link_invalid(request)
+        # Links on the page are built from the token of the request; it is never stored.
+        invite._token = token
+        try:
+            response = view(request, invite, *args, **kwargs)
+        except Http404:
+            response = render(
+                request,
+                "portal/not_found.html",
+                {"invite": invite, "evaluation": invite.evaluation, "token": token},
+                status=404,
+            )
+            response._has_been_logged = True
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+@require_GET
+@invite_required
+def portal_questionnaire(request: HttpRequest, invite: Invite) -> HttpResponse:
+    data = vendor_snapshot(invite.evaluation)
+    section = section_for(data, request.GET.get("section"))
+    items = [question_view(data, q, invite.evaluation) for q in data.questions_of(section)] if section else []
+    return render(request, PAGE, page_context(invite, data, section, items))
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
+    """Autosave of one question (htmx), answering with the question and whatever it shows or hides."""
+    evaluation = invite.evaluation
+    data = vendor_snapshot(evaluation)
+    question = find_question(data, key)
+    section = next(s for s in data.sections if s.pk == question.section_id)
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(_section_url(invite, section, question))
+        item = question_view(data, question, evaluation)
+        return render(request, f"{PAGE}#question", {"item": item, "token": invite._token})
+
+    form = AnswerForm(question, request.POST)
+    before = {q.pk: data.state.is_visible(q) for q in data.questions_of(section)}
+    item_extra: dict[str, Any] = {}
+    if form.is_valid():
+        try:
+            answer = answer_save(
+                evaluation=evaluation,
+                question=question,
+                value=form.cleaned_data["value"],
+                is_not_applicable=form.cleaned_data["not_applicable"],
+                expected_version=form.cleaned_data["version"],
+                contact=invite.contact,
+                request=request,
+            )
+        except AnswerConflict as conflict:
+            item_extra = {"conflict": conflict.answer}
+        except ValidationError as exc:
+            form.value_errors.extend(exc.messages)
+        else:
+            data = data.with_answer(answer)
+            form = None
+            item_extra = {"saved": True}
+    if not request.htmx:
+        if form is None:
+            messages.success(request, "Saved.")
+            return redirect(_section_url(invite, section, question))
+        messages.error(request, "The answer was not saved: see the message beside the question.")
+        items = [
+            question_view(
+                data,
+                q,
+                evaluation,
+                form if q.pk == question.pk else None,
+                **(item_extra if q.pk == question.pk else {}),
+            )
+            for q in data.questions_of(section)
+        ]
+        return render(request, PAGE, page_context(invite, data, section, items))
+    item = question_view(data, question, evaluation, form, **item_extra)
+    if item_extra.get("conflict") is not None:
+        item.version = item.conflict.version if item.conflict else 0
+    changed = [
+        question_view(data, q, evaluation)
+        for q in data.questions_of(section)
+        if q.pk != question.pk and before[q.pk] != data.state.is_visible(q)
+    ]
+    context = page_context(invite, data, section, [item])
+    context.update({"item": item, "changed": changed})
+    return render(request, "portal/_answer_response.html", context)
+
+
+def _section_url(invite: Invite, section, question: Question | None = None) -> str:
+    url = reverse("portal_questionnaire", args=[invite._token]) + f"?section={section.key}"
+    return url + (f"#q-{question.pk}" if question else "")
+
+
+@require_POST
+@invite_required
+def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) -> HttpResponse:
+    """The plain Save button of a section: works without JavaScript, saves every changed answer."""
+    evaluation = invite.evaluation
+    data = vendor_snapshot(evaluation)
+    section = section_for(data, section_key)
+    problems: dict[int, dict] = {}
+    forms: dict[int, AnswerForm] = {}
+    for question in data.questions_of(section):
+        if question.type == Question.Type.FILE and not question.allows_na:
+            continue
+        form = AnswerForm(question, request.POST)
+        if not form.is_present:
+            continue
+        forms[question.pk] = form
+        if not form.is_valid():
+            problems[question.pk] = {}
+            continue
+        stored = data.answers.get(question.pk)
+        unchanged_value = (stored.value if stored else None) == form.cleaned_data["value"]
+        unchanged_na = bool(stored and stored.is_not_applicable) == form.cleaned_data["not_applicable"]
+        if unchanged_value and unchanged_na:
+            continue
+        try:
+            answer = answer_save(
+                evaluation=evaluation,
+                question=question,
+                value=form.cleaned_data["value"],
+                is_not_applicable=form.cleaned_data["not_applicable"],
+                expected_version=form.cleaned_data["version"],
+                contact=invite.contact,
+                request=request,
+            )
+        except AnswerConflict as conflict:
+            problems[question.pk] = {"conflict": conflict.answer}
+        except ValidationError as exc:
+            form.value_errors.extend(exc.messages)
+            problems[question.pk] = {}
+        else:
+            data = data.with_answer(answer)
+    if not problems:
+        messages.success(request, "Section saved.")
+        return redirect(_section_url(invite, section))
+    items = []
+    for question in data.questions_of(section):
+        if question.pk in problems:
+            item = question_view(data, question, evaluation, forms[question.pk], **problems[question.pk])
+            if item.conflict is not None:
+                item.version = item.conflict.version
+            items.append(item)
+        else:
+            items.append(question_view(data, question, evaluation))
+    messages.error(request, "Some answers were not saved: see the messages beside them.")
+    return render(request, PAGE, page_context(invite, data, section, items))
+
+
+@require_POST
+@invite_required
+def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
+    evaluation = invite.evaluation
+    data = vendor_snapshot(evaluation)
+    question = find_question(data, key)
+    section = next(s for s in data.sections if s.pk == question.section_id)
+    form = UploadForm(question, request.POST, request.FILES)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            evidence_upload(
+                evaluation=evaluation,
+                question=question,
+                uploaded_file=form.cleaned_data["file"],
+                expires_on=form.cleaned_data.get("expires_on"),
+                contact=invite.contact,
+                request=request,
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, "Document uploaded.")
+            return redirect(_section_url(invite, section, question))
+    else:
+        errors = [e for errs in form.errors.values() for e in errs]
+    items = [
+        question_view(data, q, evaluation, upload_errors=errors if q.pk == question.pk else [])
+        for q in data.questions_of(section)
+    ]
+    messages.error(request, "The document was not uploaded: see the message beside the question.")
+    return render(request, PAGE, page_context(invite, data, section, items))
+
+
+def _evidence_of(invite: Invite, public_id) -> EvidenceFile:
+    evidence = (
+        EvidenceFile.objects.select_related("question", "evaluation__organization")
+        .filter(public_id=public_id, evaluation_id=invite.evaluation_id)
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such document.")
+    return evidence
+
+
+@require_GET
+@invite_required
+def portal_evidence_download(request: HttpRequest, invite: Invite, public_id) -> HttpResponse:
+    evidence = _evidence_of(invite, public_id)
+    response = evidence_file_response(evidence)
+    evidence_record_download(
+        evidence=evidence, evaluation=invite.evaluation, contact=invite.contact, request=request
+    )
+    return response
+
+
+@require_POST
+@invite_required
+def portal_evidence_remove(request: HttpRequest, invite: Invite, public_id) -> HttpResponse:
+    evidence = _evidence_of(invite, public_id)
+    try:
+        evidence_remove(evidence=evidence, contact=invite.contact, request=request)
+        messages.success(request, f"{evidence.original_name} withdrawn.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    data_section = evidence.question.section
+    return redirect(_section_url(invite, data_section, evidence.question))
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_delegate(request: HttpRequest, invite: Invite) -> HttpResponse:
+    form = DelegateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delegated = invite_delegate(invite=invite, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, f"{delegated.contact.name} will receive a personal link by e-mail.")
+            return redirect("portal_questionnaire", invite._token)
+    delegations = invite.delegations.select_related("contact")
+    return render(
+        request,
+        "portal/portal_delegate.html",
+        {
+            "invite": invite,
+            "evaluation": invite.evaluation,
+            "token": invite._token,
+            "form": form,
+            "delegations": delegations,
+        },
+    )
+
+
+def _review_context(invite: Invite, errors: list[str] | None = None) -> dict:
+    data = vendor_snapshot(invite.evaluation)
+    sections = {s.pk: s for s in data.sections}
+    missing = [(q, sections[q.section_id]) for q in data.state.missing()]
+    done, total = data.state.progress()
+    return {
+        "invite": invite,
+        "evaluation": invite.evaluation,
+        "token": invite._token,
+        "missing": missing,
+        "done": done,
+        "total": total,
+        "percent": percent(done, total),
+        "errors": errors or [],
+        "read_only": not invite.evaluation.is_vendor_editable,
+    }
+
+
+@require_GET
+@invite_required
+def portal_review(request: HttpRequest, invite: Invite) -> HttpResponse:
+    return render(request, "portal/portal_review.html", _review_context(invite))
+
+
+@require_POST
+@invite_required
+def portal_submit(request: HttpRequest, invite: Invite) -> HttpResponse:
+    try:
+        evaluation_submit(evaluation=invite.evaluation, contact=invite.contact, request=request)
+    except ValidationError as exc:
+        errors = (
+            ["Some required questions are not answered yet."] if exc.code == "incomplete" else exc.messages
+        )
+        return render(request, "portal/portal_review.html", _review_context(invite, errors))
+    messages.success(request, "Thank you: your answers were submitted. This copy is now read-only.")
+    return redirect("portal_questionnaire", invite._token)
+
+
+@require_GET
+@invite_required
+def portal_answers_pdf(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """The vendor's own submitted answers as a PDF: no internal comments, no scores."""
+    from reports.views import vendor_answers_pdf
+
+    return vendor_answers_pdf(request, invite.evaluation, contact=invite.contact)

@@ -1,0 +1,76 @@
+"""The append-only audit log of everything that happened to an evaluation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    pass
+from accounts.models import Organization, TenantQuerySet, User
+from procurement.models.evaluation import Evaluation
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+    def delete(self):
+        raise ValidationError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of everything that happened to an evaluation. Never edited, never deleted."""
+
+    class Kind(models.TextChoices):
+        ANSWER_CHANGED = "answer_changed", "Answer changed"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        INVITE_SENT = "invite_sent", "Invite sent"
+        INVITE_USED = "invite_used", "Invite link used"
+        INVITE_REVOKED = "invite_revoked", "Invite revoked"
+        INVITE_DELEGATED = "invite_delegated", "Work handed to a colleague"
+        FILE_UPLOADED = "file_uploaded", "Evidence uploaded"
+        FILE_DOWNLOADED = "file_downloaded", "Evidence downloaded"
+        COMMENT_ADDED = "comment_added", "Comment added"
+        CLARIFICATION_REQUESTED = "clarification_requested", "Clarification requested"
+        SECTION_SIGNED_OFF = "section_signed_off", "Section signed off"
+        SCORE_OVERRIDDEN = "score_overridden", "Score overridden"
+        SCORED = "scored", "Scored"
+        DECISION_RECORDED = "decision_recorded", "Decision recorded"
+        REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    evaluation = models.ForeignKey(
+        Evaluation, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_contact = models.ForeignKey(
+        "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    summary = models.CharField(max_length=400)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.summary}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The row is written once; a second save would rewrite history.
+        if self.pk is not None:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")

@@ -1,0 +1,82 @@
+"""What the review page shows: the answers as reviewers see them, built on the evaluation snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from procurement.models import (
+    Answer,
+    ClarificationRequest,
+    Evaluation,
+    EvidenceFile,
+    ReviewComment,
+)
+from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
+from questionnaires.models import Question, Section
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass
+class QuestionRow:
+    """One visible question as reviewers see it, with its answer in words."""
+
+    snapshot: EvaluationSnapshot
+    question: Question
+
+    @property
+    def answer(self) -> Answer | None:
+        return self.snapshot.answers.get(self.question.pk)
+
+    @property
+    def display(self) -> dict[str, Any]:
+        return self.snapshot.display(self.question)
+
+    @property
+    def comments(self) -> list[ReviewComment]:
+        return self.snapshot.comments.get(self.question.pk, [])
+
+    @property
+    def clarifications(self) -> list[ClarificationRequest]:
+        return self.snapshot.clarifications.get(self.question.pk, [])
+
+    @property
+    def evidence(self) -> list[EvidenceFile]:
+        return self.snapshot.files.get(self.question.pk, [])
+
+    @property
+    def latest_clarification(self) -> ClarificationRequest | None:
+        return self.clarifications[-1] if self.clarifications else None
+
+    @property
+    def snapshot_display(self) -> dict[str, Any] | None:
+        """The answer as it stood when clarification was last asked."""
+        latest = self.latest_clarification
+        if latest is None:
+            return None
+        return self.snapshot.display(self.question, latest.answer_snapshot, stored=False)
+
+    @property
+    def changed_since_clarification(self) -> bool:
+        latest = self.latest_clarification
+        current = self.answer.value if self.answer else None
+        return latest is not None and latest.answer_snapshot != current
+
+
+@dataclass
+class SectionRows:
+    section: Section
+    rows: list[QuestionRow]
+
+
+def review_sections(evaluation: Evaluation) -> list[SectionRows]:
+    """Every visible question by section with its answer, comments, clarifications and evidence."""
+    snapshot = evaluation_snapshot(evaluation, include={"comments", "clarifications"})
+    sections = []
+    for section in snapshot.sections:
+        rows = [QuestionRow(snapshot, q) for q in snapshot.visible_questions_of(section)]
+        if rows:
+            sections.append(SectionRows(section=section, rows=rows))
+    return sections

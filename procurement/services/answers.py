@@ -1,0 +1,156 @@
+"""What a vendor does through an invite link: save answers, upload evidence, load the questionnaire."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import User
+from procurement.models import (
+    Answer,
+    AuditEvent,
+    ClarificationRequest,
+    Evaluation,
+)
+from procurement.services.audit import audit_record
+from procurement.services.workflow import evaluation_transition
+from questionnaires.engine.answers import AnswerConflict, clean_value
+from questionnaires.models import Question
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from vendors.models import Contact
+
+S = Evaluation.Status
+
+
+def _lock_for_vendor_change(*, evaluation: Evaluation, question: Question) -> Evaluation:
+    """Locks the evaluation row and checks that this question may change now.
+
+    Every answer save and the submission take this same lock, so a save can never slip in after
+    the evaluation was submitted, and saves of one evaluation apply one after another. Whether a
+    clarification round restricts editing is read in the same query.
+    """
+    if question.template_id != evaluation.template_id:
+        raise ValidationError("This question is not part of this questionnaire.", code="foreign_question")
+    open_requests = ClarificationRequest.objects.filter(evaluation=OuterRef("pk"), resolved_at__isnull=True)
+    locked = (
+        Evaluation.objects.select_for_update()
+        .annotate(
+            has_open_requests=Exists(open_requests),
+            question_is_open=Exists(open_requests.filter(question=question.pk)),
+        )
+        .only("id", "status", "organization_id", "template_id")
+        .get(pk=evaluation.pk)
+    )
+    if locked.status not in Evaluation.VENDOR_EDITABLE:
+        raise ValidationError(
+            f"The questionnaire is {locked.get_status_display().lower()} and can no longer be changed.",
+            code="locked",
+        )
+    # During a clarification round only the questions a reviewer reopened may change.
+    if locked.has_open_requests and not locked.question_is_open:
+        raise ValidationError(
+            "Only the questions the reviewers asked about can be changed now.", code="not_reopened"
+        )
+    return locked
+
+
+def _mark_in_progress(*, locked: Evaluation, evaluation: Evaluation, contact, user, request) -> None:
+    if locked.status in (S.SENT, S.CHANGES_REQUESTED):
+        evaluation_transition(
+            evaluation=evaluation, to_status=S.IN_PROGRESS, contact=contact, user=user, request=request
+        )
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    evaluation: Evaluation,
+    question: Question,
+    value: Any,
+    is_not_applicable: bool = False,
+    expected_version: int,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+) -> Answer:
+    """Validates and stores one answer, or raises ValidationError / AnswerConflict.
+
+    `expected_version` is the version the person saw. If someone saved in between, the stored
+    answer is returned inside AnswerConflict and nothing is written: the later save never
+    silently replaces the earlier one.
+    """
+    if is_not_applicable:
+        if not question.allows_na:
+            raise ValidationError("This question cannot be answered 'not applicable'.", code="na")
+        new_value = None
+    else:
+        new_value = clean_value(question, value)
+    locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
+    answer = (
+        Answer.objects.select_for_update()
+        .filter(evaluation_id=evaluation.pk, question_id=question.pk)
+        .first()
+    )
+    stored_version = answer.version if answer is not None else 0
+    if expected_version != stored_version:
+        raise AnswerConflict(answer)
+    now = timezone.now()
+    old_value = answer.value if answer is not None else None
+    old_na = answer.is_not_applicable if answer is not None else False
+    if answer is None:
+        answer = Answer.objects.create(
+            organization_id=evaluation.organization_id,
+            evaluation_id=evaluation.pk,
+            question=question,
+            value=new_value,
+            is_not_applicable=is_not_applicable,
+            version=1,
+            updated_at=now,
+            updated_by_contact=contact,
+            updated_by_user=user,
+        )
+    else:
+        if old_value == new_value and old_na == is_not_applicable:
+            return answer  # nothing changed: no new version, no audit line
+        answer.value = new_value
+        answer.is_not_applicable = is_not_applicable
+        answer.version = stored_version + 1
+        answer.updated_at = now
+        answer.updated_by_contact = contact
+        answer.updated_by_user = user
+        answer.save(
+            update_fields=[
+                "value",
+                "is_not_applicable",
+                "version",
+                "updated_at",
+                "updated_by_contact",
+                "updated_by_user",
+            ]
+        )
+    audit_record(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=AuditEvent.Kind.ANSWER_CHANGED,
+        summary=f"Answer to {question.key} changed",
+        user=user,
+        contact=contact,
+        request=request,
+        data={
+            "question": question.key,
+            "old": old_value,
+            "new": new_value,
+            "old_not_applicable": old_na,
+            "new_not_applicable": is_not_applicable,
+            "version": answer.version,
+        },
+    )
+    _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
+    return answer

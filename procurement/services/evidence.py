@@ -1,0 +1,146 @@
+"""Evidence files: upload checked by content, withdrawal, and recorded downloads."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from procurement.models import (
+    AuditEvent,
+    Evaluation,
+    EvidenceFile,
+)
+from procurement.services.audit import audit_record
+from procurement.uploads import detect_type, display_name
+from questionnaires.models import Question
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.http import HttpRequest
+
+    from vendors.models import Contact
+from procurement.services.answers import _lock_for_vendor_change, _mark_in_progress
+
+
+def evidence_path(stored_name: str) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "evidence" / stored_name
+
+
+@transaction.atomic
+def evidence_upload(
+    *,
+    evaluation: Evaluation,
+    question: Question,
+    uploaded_file: UploadedFile,
+    expires_on: datetime.date | None = None,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+) -> EvidenceFile:
+    """Checks the file's real type and size, stores it privately under a random name, records it."""
+    if question.type != Question.Type.FILE and not question.requires_evidence:
+        raise ValidationError("This question does not take documents.", code="no_evidence")
+    kind = detect_type(
+        uploaded_file,
+        name=uploaded_file.name or "",
+        size=uploaded_file.size,
+        max_bytes=settings.EVIDENCE_MAX_BYTES,
+    )
+    if expires_on is not None and not (question.options or {}).get("has_expiry"):
+        expires_on = None
+    locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
+    stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
+    path = evidence_path(stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    uploaded_file.seek(0)
+    # If anything below fails, the transaction rolls back and the file must not stay behind.
+    try:
+        with path.open("xb") as out:
+            for chunk in uploaded_file.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        evidence = EvidenceFile.objects.create(
+            organization_id=evaluation.organization_id,
+            evaluation_id=evaluation.pk,
+            question=question,
+            original_name=display_name(uploaded_file.name or "", extension=kind.extension),
+            stored_name=stored_name,
+            content_type=kind.content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+            expires_on=expires_on,
+            uploaded_by_contact=contact,
+            uploaded_by_user=user,
+        )
+        audit_record(
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=AuditEvent.Kind.FILE_UPLOADED,
+            summary=f"Evidence uploaded for {question.key}: {evidence.original_name}",
+            user=user,
+            contact=contact,
+            request=request,
+            data={
+                "question": question.key,
+                "file": str(evidence.public_id),
+                "name": evidence.original_name,
+                "sha256": evidence.sha256,
+                "size": size,
+                "content_type": kind.content_type,
+            },
+        )
+        _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(
+    *, evidence: EvidenceFile, contact: Contact | None = None, user: User | None = None, request=None
+) -> EvidenceFile:
+    """Withdraws a document from the answer; the file and its record stay for the audit trail."""
+    evaluation = evidence.evaluation
+    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question)
+    if evidence.removed_at is None:
+        evidence.removed_at = timezone.now()
+        evidence.save(update_fields=["removed_at"])
+        audit_record(
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=AuditEvent.Kind.ANSWER_CHANGED,
+            summary=f"Evidence for {evidence.question.key} withdrawn: {evidence.original_name}",
+            user=user,
+            contact=contact,
+            request=request,
+            data={"question": evidence.question.key, "file_removed": str(evidence.public_id)},
+        )
+    return evidence
+
+
+def evidence_record_download(
+    *, evidence: EvidenceFile, evaluation: Evaluation, user: User | None = None, contact=None, request=None
+) -> None:
+    audit_record(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=AuditEvent.Kind.FILE_DOWNLOADED,
+        summary=f"Evidence downloaded: {evidence.original_name}",
+        user=user,
+        contact=contact,
+        request=request,
+        data={"file": str(evidence.public_id), "sha256": evidence.sha256},
+    )

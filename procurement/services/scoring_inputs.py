@@ -1,0 +1,100 @@
+"""What a scoring reads: the template as plain specs, the answers, evidence and overrides, and their hash."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from procurement.models import (
+    Evaluation,
+)
+from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
+from questionnaires.engine.scoring import RULES_VERSION, QuestionSpec, SectionSpec
+
+if TYPE_CHECKING:
+    pass
+
+
+def _to_float(value: Any) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def template_specs(snapshot: EvaluationSnapshot) -> list[SectionSpec]:
+    """The snapshot's sections and questions as the engine's plain specs, in display order."""
+    return [
+        SectionSpec(
+            section.key,
+            section.title,
+            _to_float(section.weight),
+            tuple(
+                QuestionSpec(
+                    key=q.key,
+                    type=q.type,
+                    weight=_to_float(q.weight),
+                    options=q.options or {},
+                    scoring=q.scoring,
+                    condition=q.condition,
+                    allows_na=q.allows_na,
+                )
+                for q in snapshot.questions_of(section)
+            ),
+        )
+        for section in snapshot.sections
+    ]
+
+
+def load_scoring_inputs(
+    evaluation: Evaluation, *, template_cache: dict[int, list[SectionSpec]] | None = None
+) -> dict[str, Any]:
+    """Everything a scoring needs, in a fixed number of queries whatever the number of questions.
+
+    `template_cache` lets a rescore chunk load each (immutable, published) template only once.
+    """
+    template = evaluation.template
+    snapshot = evaluation_snapshot(evaluation, include={"overrides"})
+    if template_cache is not None and template.pk in template_cache:
+        sections = template_cache[template.pk]
+    else:
+        sections = template_specs(snapshot)
+        if template_cache is not None:
+            template_cache[template.pk] = sections
+    answers: dict[str, tuple[Any, bool]] = {}
+    evidence: dict[str, list[tuple[datetime.datetime, datetime.date | None]]] = {}
+    overrides: dict[str, float] = {}
+    for question in snapshot.questions:
+        if (answer := snapshot.answers.get(question.pk)) is not None:
+            answers[question.key] = (answer.value, answer.is_not_applicable)
+        if files := snapshot.files.get(question.pk):
+            evidence[question.key] = [(f.uploaded_at, f.expires_on) for f in files]
+        if (override := snapshot.overrides.get(question.pk)) is not None:
+            overrides[question.key] = float(override.score)
+    return {
+        "sections": sections,
+        "answers": answers,
+        "evidence": evidence,
+        "overrides": overrides,
+        "thresholds": template.thresholds,
+    }
+
+
+def inputs_hash(*, evaluation: Evaluation, inputs: dict[str, Any], today: datetime.date) -> str:
+    """sha256 of everything that can change the result, in canonical JSON.
+
+    Today's date is part of it: the same files can expire and the same dates can age out.
+    """
+    payload = {
+        "rules_version": RULES_VERSION,
+        "template": [evaluation.template_id, evaluation.template.version],
+        "thresholds": inputs["thresholds"],
+        "today": today.isoformat(),
+        "answers": {k: [v, na] for k, (v, na) in sorted(inputs["answers"].items())},
+        "evidence": {
+            k: sorted([u.isoformat(), e.isoformat() if e else None] for u, e in files)
+            for k, files in sorted(inputs["evidence"].items())
+        },
+        "overrides": {k: f"{v:.2f}" for k, v in sorted(inputs["overrides"].items())},
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,258 @@
+"""Evaluations as officers and reviewers see them: list, creation, the evaluation page and review."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.access import get_for_org, has_perm, member_required, org_queryset, require_perm
+from accounts.context_processors import organization as org_context
+from accounts.roles import Perm
+from procurement.forms import (
+    AssignmentForm,
+    ClarificationForm,
+    CommentForm,
+    ConditionFormSet,
+    DecisionForm,
+    EvaluationFilterForm,
+    EvaluationForm,
+    MoveForm,
+)
+from procurement.models import AuditEvent, DecisionCondition, Evaluation, ReviewerAssignment
+from procurement.presenters import review_sections
+from procurement.services import evaluations as evaluation_services
+from procurement.services import reviews
+from vendors.models import Vendor
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+PAGE_SIZE = 25
+
+
+def _evaluation(request: HttpRequest, public_id) -> Evaluation:
+    qs = Evaluation.objects.select_related("product__vendor", "template", "owner", "previous", "decided_by")
+    return get_for_org(request, qs, public_id=public_id)
+
+
+def _form_error(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@member_required(Perm.VIEW)
+def evaluation_list(request: HttpRequest) -> HttpResponse:
+    filters = EvaluationFilterForm(request.GET or None, organization=request.organization)
+    params = filters.cleaned_data if filters.is_valid() else {}
+    evaluations = evaluation_services.evaluation_search(organization=request.organization, **params)
+    page = Paginator(evaluations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "filter_query": without_sort.urlencode(),
+        "sort": params.get("sort", ""),
+    }
+    return render(request, "procurement/evaluation_list.html", context)
+
+
+@member_required(Perm.RUN_EVALUATIONS)
+def evaluation_create(request: HttpRequest) -> HttpResponse:
+    vendor_id = request.GET.get("vendor")
+    vendor = get_for_org(request, Vendor, public_id=vendor_id) if vendor_id else None
+    form = EvaluationForm(
+        request.POST or None,
+        organization=request.organization,
+        vendor=vendor,
+        initial={"owner": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = evaluation_services.evaluation_create(
+                organization=request.organization,
+                created_by=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Evaluation created as a draft. Invite the vendor's contacts next.")
+            return redirect(evaluation)
+    return render(request, "procurement/evaluation_create.html", {"form": form, "vendor": vendor})
+
+
+def _detail(request: HttpRequest, evaluation: Evaluation, status: int = 200, **forms) -> HttpResponse:
+    sections = review_sections(evaluation)
+    question_choices = [(row.question.pk, row.question.key) for s in sections for row in s.rows]
+    perms = org_context(request)["org_perms"]
+    context = {
+        "evaluation": evaluation,
+        "sections": sections,
+        "moves": evaluation_services.manual_moves_for(evaluation, perms),
+        "assignments": evaluation.assignments.select_related("reviewer", "section").order_by(
+            "section__order", "id"
+        ),
+        "conditions": evaluation.conditions.select_related("owner"),
+        "timeline": AuditEvent.objects.filter(evaluation=evaluation).order_by("-created_at", "-id"),
+        "in_review": evaluation.status in reviews.IN_REVIEW,
+        "assignment_form": forms.get("assignment_form") or AssignmentForm(evaluation=evaluation),
+        "clarification_form": forms.get("clarification_form")
+        or ClarificationForm(question_choices=question_choices),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "condition_formset": forms.get("condition_formset")
+        or ConditionFormSet(prefix="conditions", form_kwargs={"organization": request.organization}),
+        "comment_error": forms.get("comment_error"),
+    }
+    return render(request, "procurement/evaluation_detail.html", context, status=status)
+
+
+@member_required(Perm.VIEW)
+def evaluation_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _detail(request, _evaluation(request, public_id))
+
+
+@require_POST
+@member_required(Perm.VIEW)
+def evaluation_move(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    form = MoveForm(request.POST)
+    to_status = form.cleaned_data["to_status"] if form.is_valid() else ""
+    require_perm(request, evaluation_services.MANUAL_MOVES.get(to_status, ("", Perm.RUN_EVALUATIONS))[1])
+    try:
+        perms = org_context(request)["org_perms"]
+        evaluation_services.evaluation_move(
+            evaluation=evaluation, to_status=to_status, user=request.user, perms=perms, request=request
+        )
+        messages.success(request, f"The evaluation is now {evaluation.get_status_display().lower()}.")
+    except ValidationError as exc:
+        _form_error(request, exc)
+    return redirect(evaluation)
+
+
+@require_POST
+@member_required(Perm.RUN_EVALUATIONS)
+def reviewer_assign(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    form = AssignmentForm(request.POST, evaluation=evaluation)
+    if form.is_valid():
+        try:
+            reviews.reviewer_assign(evaluation=evaluation, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Reviewer assigned.")
+            return redirect(evaluation)
+    return _detail(request, evaluation, assignment_form=form)
+
+
+@require_POST
+@member_required(Perm.REVIEW)
+def section_sign_off(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    assignments = ReviewerAssignment.objects.filter(evaluation=evaluation).select_related("section")
+    assignment = get_for_org(request, assignments, pk=request.POST.get("assignment"))
+    try:
+        reviews.section_sign_off(assignment=assignment, user=request.user, request=request)
+        messages.success(request, "Signed off.")
+    except ValidationError as exc:
+        _form_error(request, exc)
+    return redirect(evaluation)
+
+
+@require_POST
+@member_required(Perm.REVIEW)
+def comment_add(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Write the comment before saving it.")
+        data = form.cleaned_data
+        reviews.comment_add(
+            evaluation=evaluation,
+            question_id=data["question"],
+            body=data["body"],
+            is_visible_to_vendor=data["is_visible_to_vendor"],
+            user=request.user,
+            request=request,
+        )
+    except ValidationError as exc:
+        return _detail(request, evaluation, comment_error=" ".join(exc.messages))
+    messages.success(request, "Comment added.")
+    return redirect(f"{evaluation.get_absolute_url()}#q-{form.cleaned_data['question']}")
+
+
+@require_POST
+@member_required(Perm.REVIEW)
+def clarification_request(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    choices = [(row.question.pk, row.question.key) for s in review_sections(evaluation) for row in s.rows]
+    form = ClarificationForm(request.POST, question_choices=choices)
+    if form.is_valid():
+        try:
+            reviews.clarification_request(
+                evaluation=evaluation,
+                question_ids=form.cleaned_data["questions"],
+                message=form.cleaned_data["message"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Clarification requested; the questions are open to the vendor again.")
+            return redirect(evaluation)
+    return _detail(request, evaluation, clarification_form=form)
+
+
+@require_POST
+@member_required(Perm.DECIDE)
+def decision_record(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    form = DecisionForm(request.POST)
+    formset = ConditionFormSet(
+        request.POST, prefix="conditions", form_kwargs={"organization": request.organization}
+    )
+    if form.is_valid() and formset.is_valid():
+        try:
+            reviews.decision_record(
+                evaluation=evaluation,
+                conditions=[f.cleaned_data for f in formset.forms if f.cleaned_data],
+                user=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect(evaluation)
+    return _detail(request, evaluation, decision_form=form, condition_formset=formset)
+
+
+@require_POST
+@member_required(Perm.VIEW)
+def condition_complete(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    conditions = org_queryset(request, DecisionCondition).filter(evaluation=evaluation)
+    condition = get_for_org(
+        request, conditions.select_related("evaluation"), pk=request.POST.get("condition")
+    )
+    if not (has_perm(request, Perm.RUN_EVALUATIONS) or condition.owner_id == request.user.pk):
+        raise PermissionDenied("Only the condition's owner or an officer can mark it as met.")
+    try:
+        reviews.condition_complete(condition=condition, user=request.user, request=request)
+        messages.success(request, "Condition marked as met.")
+    except ValidationError as exc:
+        _form_error(request, exc)
+    return redirect(evaluation)

@@ -1,0 +1,235 @@
+"""Checking and normalising answer values, and what a set of answers means for completeness.
+
+Pure functions over questions and answers already loaded: no queries, no imports from other apps.
+The values produced follow the formats documented in `questionnaires.engine.rules`. Saving (with its
+audit trail) belongs to the layer that knows who is answering.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from questionnaires.engine.rules import QuestionRef, visible_keys
+
+TEXT_MAX_LENGTH = {"short_text": 500, "long_text": 20000}
+URL_MAX_LENGTH = 2000
+TABLE_MAX_ROWS = 200
+EMPTY = (None, "", [], {})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class AnswerConflict(Exception):
+    """The answer changed since the form was loaded; carries the answer as it is stored now."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__("This answer was changed by someone else since you opened the page.")
+        self.answer = answer
+
+
+def is_empty(value: Any) -> bool:
+    return value in EMPTY
+
+
+def _as_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    return str(raw).strip()
+
+
+def _clean_number(raw: Any, *, low: Any = None, high: Any = None, label: str = "The answer") -> int | float:
+    text = _as_text(raw).replace(",", "") if not isinstance(raw, int | float) else str(raw)
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{label} must be a number, for example 12 or 12.5.", code="number") from None
+    if not number.is_finite() or abs(number) > Decimal("1e15"):
+        raise ValidationError(f"{label} must be a number, for example 12 or 12.5.", code="number")
+    if low is not None and number < Decimal(str(low)):
+        raise ValidationError(f"{label} must be at least {low}.", code="min")
+    if high is not None and number > Decimal(str(high)):
+        raise ValidationError(f"{label} must be at most {high}.", code="max")
+    if number == number.to_integral_value():
+        return int(number)
+    as_float = float(number)
+    if math.isinf(as_float):
+        raise ValidationError(f"{label} is too large.", code="number")
+    return as_float
+
+
+def _choice_values(question: Any) -> list[str]:
+    return [c.get("value") for c in (question.options or {}).get("choices", []) if isinstance(c, Mapping)]
+
+
+def clean_value(question: Any, raw: Any) -> Any:
+    """The stored form of what the vendor typed, or ValidationError with a message for the field.
+
+    An empty input clears the answer (None): a vendor may save part of the questionnaire and come
+    back; completeness is checked on submission, not on each save.
+    """
+    qtype = question.type
+    options = question.options or {}
+    if qtype == "table":
+        return _clean_table(options, raw)
+    if qtype == "multi_choice":
+        values = raw if isinstance(raw, list) else ([] if raw in EMPTY else [raw])
+        values = [str(v) for v in values if str(v).strip()]
+        allowed = _choice_values(question)
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValidationError("Choose only among the listed options.", code="choice")
+        chosen = set(values)
+        return [v for v in allowed if v in chosen] or None
+    if qtype == "file":
+        raise ValidationError("Attach the document with the upload button.", code="file")
+
+    text = _as_text(raw)
+    if not text:
+        return None
+    if qtype == "yes_no":
+        if text not in ("yes", "no"):
+            raise ValidationError("Choose yes or no.", code="choice")
+        return text
+    if qtype == "single_choice":
+        if text not in _choice_values(question):
+            raise ValidationError("Choose one of the listed options.", code="choice")
+        return text
+    if qtype in TEXT_MAX_LENGTH:
+        limit = options.get("max_length") or TEXT_MAX_LENGTH[qtype]
+        if len(text) > limit:
+            raise ValidationError(
+                f"Keep the answer within {limit} characters (it has {len(text)}).", code="max_length"
+            )
+        return text
+    if qtype == "number":
+        return _clean_number(text, low=options.get("min"), high=options.get("max"))
+    if qtype == "date":
+        try:
+            if not _ISO_DATE.match(text):
+                raise ValueError
+            day = datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                "Enter a real date as YYYY-MM-DD, for example 2024-03-31.", code="date"
+            ) from None
+        if not 1900 <= day.year <= 2200:
+            raise ValidationError("Enter a date between the years 1900 and 2200.", code="date")
+        return day.isoformat()
+    if qtype == "url":
+        if len(text) > URL_MAX_LENGTH:
+            raise ValidationError(f"A web address may have at most {URL_MAX_LENGTH} characters.", code="url")
+        try:
+            URLValidator(schemes=["http", "https"])(text)
+        except ValidationError:
+            raise ValidationError(
+                "Enter a full web address starting with https:// (or http://).", code="url"
+            ) from None
+        return text
+    raise ValidationError(f"Unknown question type {qtype!r}.", code="type")
+
+
+def _clean_table(options: Mapping, raw: Any) -> list[dict] | None:
+    columns = [c for c in options.get("columns", []) if isinstance(c, Mapping)]
+    if raw in EMPTY:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(row, Mapping) for row in raw):
+        raise ValidationError("The table could not be read; fill in its rows again.", code="table")
+    if len(raw) > TABLE_MAX_ROWS:
+        raise ValidationError(f"A table may have at most {TABLE_MAX_ROWS} rows.", code="table")
+    rows: list[dict] = []
+    errors: list[str] = []
+    for row in raw:
+        cells = {c["key"]: _as_text(row.get(c["key"])) for c in columns}
+        if not any(cells.values()):
+            continue  # blank rows of the form are not answers
+        number = len(rows) + 1
+        missing = [c.get("label") or c["key"] for c in columns if not cells[c["key"]]]
+        if missing:
+            errors.append(f"Row {number}: fill in every column (missing: {', '.join(missing)}).")
+        clean: dict[str, Any] = {}
+        for column in columns:
+            value = cells[column["key"]]
+            if column.get("type") == "number" and value:
+                try:
+                    value = _clean_number(value, label=column.get("label") or column["key"])
+                except ValidationError as exc:
+                    errors.append(f"Row {number}: {exc.messages[0]}")
+            elif len(value) > TEXT_MAX_LENGTH["short_text"]:
+                errors.append(f"Row {number}: keep each cell within 500 characters.")
+            clean[column["key"]] = value
+        rows.append(clean)
+    if errors:
+        raise ValidationError(errors, code="table")
+    return rows or None
+
+
+@dataclass
+class QuestionnaireState:
+    """Visibility, completion and progress of one evaluation's answers.
+
+    Built from rows already loaded (ordered questions, the evaluation's answers, and the number of
+    evidence files per question id), so that pages with many questions stay at a fixed number of
+    queries.
+    """
+
+    questions: Sequence[Any]
+    answers: Mapping[int, Any]  # question id -> Answer
+    file_counts: Mapping[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        values = {}
+        for question in self.questions:
+            answer = self.answers.get(question.id)
+            if answer is not None and not answer.is_not_applicable:
+                values[question.key] = answer.value
+        self.values_by_key: dict[str, Any] = values
+        self.visible: set[str] = visible_keys(
+            (QuestionRef(q.key, q.condition) for q in self.questions), values
+        )
+
+    def is_visible(self, question: Any) -> bool:
+        return question.key in self.visible
+
+    def has_evidence(self, question: Any) -> bool:
+        return self.file_counts.get(question.id, 0) > 0
+
+    def is_answered(self, question: Any) -> bool:
+        answer = self.answers.get(question.id)
+        if answer is not None and answer.is_not_applicable and question.allows_na:
+            return True
+        if question.type == "file":
+            return self.has_evidence(question)
+        if answer is None or is_empty(answer.value):
+            return False
+        return not question.requires_evidence or self.has_evidence(question)
+
+    def missing(self, questions: Iterable[Any] | None = None) -> list[Any]:
+        """Required questions that are shown and not answered, in questionnaire order."""
+        return [
+            q
+            for q in (self.questions if questions is None else questions)
+            if q.is_required and self.is_visible(q) and not self.is_answered(q)
+        ]
+
+    def progress(self, questions: Iterable[Any] | None = None) -> tuple[int, int]:
+        """(answered, total) over the visible required questions; hidden ones do not count."""
+        required = [
+            q
+            for q in (self.questions if questions is None else questions)
+            if q.is_required and self.is_visible(q)
+        ]
+        return sum(1 for q in required if self.is_answered(q)), len(required)
+
+
+def percent(done: int, total: int) -> int:
+    return 100 if total == 0 else round(100 * done / total)

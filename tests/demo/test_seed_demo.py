@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Organization, User
+from procurement.models import (
+    Answer,
+    AuditEvent,
+    DecisionCondition,
+    Evaluation,
+    EvidenceFile,
+    Finding,
+    Invite,
+    ScoreRun,
+)
+from procurement.services.evaluations import evaluation_create
+from procurement.services.evidence import evidence_path
+from questionnaires.models import Template
+from tests.factories import TemplateFactory
+from vendors.models import Contact, Product, Vendor
+
+pytestmark = pytest.mark.django_db
+S = Evaluation.Status
+
+
+def _row_counts() -> dict[str, int]:
+    models = (Evaluation, Answer, EvidenceFile, ScoreRun, Finding, Invite, DecisionCondition, AuditEvent)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def seeded(django_capture_on_commit_callbacks):
+    call_command("load_library", stdout=StringIO())
+    out = StringIO()
+    # Scoring is queued on commit; run it as the embedded mode does.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_is_idempotent_and_skips_evaluations_without_the_library():
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    assert Vendor.objects.count() == 3
+    assert Product.objects.count() == 5
+    assert Contact.objects.count() == 4
+    assert not Evaluation.objects.exists()
+
+
+def test_seed_demo_brings_each_evaluation_to_its_workflow_state(seeded):
+    statuses = {e.product.name: e.status for e in Evaluation.objects.select_related("product")}
+    assert statuses == {
+        "SepsisSentinel": S.DECIDED,
+        "DeteriorationWatch": S.DRAFT,
+        "ScribeAssist": S.UNDER_REVIEW,
+        "InboxAssist": S.SENT,
+        "TriageCT": S.SUBMITTED,
+    }
+    assert not Invite.objects.filter(evaluation__product__name="DeteriorationWatch").exists()
+    assert Invite.objects.filter(evaluation__product__name="InboxAssist").count() == 1
+    assert not Answer.objects.filter(evaluation__product__name="InboxAssist").exists()
+    decided = Evaluation.objects.get(status=S.DECIDED)
+    assert decided.decision == Evaluation.Decision.APPROVED_WITH_CONDITIONS
+    assert decided.decision_rationale
+    assert decided.conditions.count() == 1
+    for line in ("SepsisSentinel", "Decided", "Draft", "Sent to vendor", "Under review"):
+        assert line in seeded
+
+
+def test_submitted_demo_evaluations_are_scored_with_findings_and_evidence(seeded):
+    submitted = Evaluation.objects.filter(status__in=[S.SUBMITTED, S.UNDER_REVIEW, S.DECIDED])
+    assert submitted.count() >= 2
+    for evaluation in submitted:
+        run = evaluation.score_runs.get()
+        assert run.status == ScoreRun.Status.DONE, run.error
+        assert evaluation.risk_tier
+        assert evaluation.overall_score is not None
+    tiers = {e.product.name: e.risk_tier for e in submitted}
+    assert tiers["SepsisSentinel"] in ("low", "moderate")
+    assert tiers["TriageCT"] in ("high", "critical")
+    findings = Finding.objects.filter(score_run__evaluation__in=submitted)
+    assert findings.filter(kind=Finding.Kind.CONSISTENCY, code="cds_analyzes_images_or_signals").exists()
+    assert findings.filter(kind=Finding.Kind.CONSISTENCY, code="safe_harbor_full_zip_kept").exists()
+    assert findings.filter(kind=Finding.Kind.CRITICAL, code="knockout:baa.subcontractor_flowdown").exists()
+
+    files = EvidenceFile.objects.all()
+    assert files.count() >= 3
+    for evidence in files:
+        assert len(evidence.sha256) == 64
+        assert evidence.content_type == "application/pdf"
+        assert evidence_path(evidence.stored_name).read_bytes().startswith(b"%PDF-1.4")
+    assert files.filter(question__key="security.soc2_type2", expires_on__isnull=False).exists()
+
+    # A second run finds everything in place and adds no rows and no files.
+    before = _row_counts()
+    files_before = set(evidence_path("x").parent.iterdir())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert _row_counts() == before
+    assert set(evidence_path("x").parent.iterdir()) == files_before
+    assert "high risk" in out.getvalue()
+
+
+def test_an_earlier_demo_draft_is_moved_on_to_its_state(django_capture_on_commit_callbacks):
+    """Databases seeded when the demo had only drafts catch up on the next run."""
+    call_command("seed_demo", stdout=StringIO())
+    call_command("load_library", stdout=StringIO())
+    officer = User.objects.get(username="officer")
+    old = evaluation_create(
+        organization=Organization.objects.get(slug="riverside-health"),
+        product=Product.objects.get(name="TriageCT"),
+        template=Template.objects.library().published().get(slug="clinical-ai-vendor-due-diligence"),
+        owner=officer,
+        created_by=officer,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    old.refresh_from_db()
+    assert old.status == S.SUBMITTED
+    assert old.risk_tier
+    assert Evaluation.objects.count() == 5
+
+
+def test_seed_demo_also_works_with_a_questionnaire_without_questions(django_capture_on_commit_callbacks):
+    TemplateFactory(organization=None, slug="clinical-ai-vendor-due-diligence")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    assert Evaluation.objects.count() == 5
+    assert Evaluation.objects.filter(status=S.DECIDED).count() == 1
