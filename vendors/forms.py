@@ -28,7 +28,7 @@ class ContactForm(forms.ModelForm):
 
 
 class VendorFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search by name")
+    q = forms.CharField(required=False, max_length=200, label="Search by name")
     deployment = forms.ChoiceField(
         required=False,
         choices=[("", "Any deployment"), *Product.Deployment.choices],

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from questionnaires.engine.rules import QuestionRef, visible_keys
+from questionnaires.engine.rules import QuestionRef, shown_keys
 
 TEXT_MAX_LENGTH = {"short_text": 500, "long_text": 20000}
 URL_MAX_LENGTH = 2000
@@ -187,15 +187,13 @@ class QuestionnaireState:
     file_counts: Mapping[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        values = {}
+        given = {}
         for question in self.questions:
             answer = self.answers.get(question.id)
-            if answer is not None and not answer.is_not_applicable:
-                values[question.key] = answer.value
-        self.values_by_key: dict[str, Any] = values
-        self.visible: set[str] = visible_keys(
-            (QuestionRef(q.key, q.condition) for q in self.questions), values
-        )
+            if answer is not None:
+                given[question.key] = (answer.value, answer.is_not_applicable)
+        self.values_by_key: dict[str, Any] = {key: value for key, (value, na) in given.items() if not na}
+        self.visible: set[str] = shown_keys((QuestionRef(q.key, q.condition) for q in self.questions), given)
 
     def is_visible(self, question: Any) -> bool:
         return question.key in self.visible

@@ -129,6 +129,20 @@ def visible_keys(questions: Iterable[QuestionRef], answers: Mapping[str, Any]) -
     return shown
 
 
+def answer_values(answers: Mapping[str, tuple[Any, bool]]) -> dict[str, Any]:
+    """{key: value} for conditions and checks, from answers given as {key: (value, is_not_applicable)}.
+
+    The one statement of the rule that a "not applicable" answer has no value: the portal,
+    submission, review, reports, scoring and the consistency checks all read answers through here.
+    """
+    return {key: (None if not_applicable else value) for key, (value, not_applicable) in answers.items()}
+
+
+def shown_keys(questions: Iterable[QuestionRef], answers: Mapping[str, tuple[Any, bool]]) -> set[str]:
+    """Keys of the questions shown for answers given as {key: (value, is_not_applicable)}."""
+    return visible_keys(questions, answer_values(answers))
+
+
 def validate_condition_graph(questions: Iterable[QuestionRef]) -> list[str]:
     """Errors for conditions that point at unknown, later or the same questions (cycles)."""
     errors: list[str] = []

@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionnaires.engine.checks import CheckFinding, run_checks
-from questionnaires.engine.rules import TIERS, QuestionRef, _number, compare, parse_date, visible_keys
+from questionnaires.engine.rules import (
+    TIERS,
+    QuestionRef,
+    _number,
+    answer_values,
+    compare,
+    parse_date,
+    visible_keys,
+)
 
 # Bump when any rule's meaning changes: stored runs with another version are recomputed.
 RULES_VERSION = "2026.11-1"
@@ -228,8 +236,7 @@ def score_answers(
     evidence = evidence or {}
     overrides = overrides or {}
     ordered = [q for s in sections for q in s.questions]
-    # N/A answers have no value for the purpose of conditions.
-    plain = {k: (None if na else v) for k, (v, na) in answers.items()}
+    plain = answer_values(answers)
     visible = visible_keys((QuestionRef(q.key, q.condition) for q in ordered), plain)
 
     computed: dict[str, float | None] = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import Organization
 from questionnaires.models import Template
 from questionnaires.transfer import template_export_json
 
@@ -30,11 +30,9 @@ class Command(BaseCommand):
     ):
         templates = Template.objects.filter(slug=slug)
         if organization:
-            # A string lookup keeps this app free of imports from the others.
-            organization_model = apps.get_model("procurement", "Organization")
             try:
-                org = organization_model.objects.get(slug=organization)
-            except organization_model.DoesNotExist as exc:
+                org = Organization.objects.get(slug=organization)
+            except Organization.DoesNotExist as exc:
                 raise CommandError(f"No organization with the slug {organization!r}.") from exc
             templates = templates.filter(organization=org)
         else:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import Organization
 from questionnaires.transfer import parse_json, template_import
 
 
@@ -22,10 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, organization: str | None, publish: bool, **options):
         org = None
         if organization:
-            organization_model = apps.get_model("procurement", "Organization")
             try:
-                org = organization_model.objects.get(slug=organization)
-            except organization_model.DoesNotExist as exc:
+                org = Organization.objects.get(slug=organization)
+            except Organization.DoesNotExist as exc:
                 raise CommandError(f"No organization with the slug {organization!r}.") from exc
         elif not publish:
             raise CommandError("Library templates must be published: add --publish, or give --organization.")
