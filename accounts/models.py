@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
 from accounts.roles import Role, role_has_perm
-
-if TYPE_CHECKING:
-    pass
 
 
 class User(AbstractUser):

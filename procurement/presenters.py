@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from procurement.models import (
     Answer,
@@ -14,9 +14,6 @@ from procurement.models import (
 )
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
 from questionnaires.models import Question, Section
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    pass
 from accounts.models import Organization, TenantQuerySet, User
 from procurement.models.evaluation import Evaluation
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    pass
 from accounts.models import Organization, TenantQuerySet, User
 from procurement.models.evaluation import Evaluation
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from procurement.models import (
     Evaluation,
 )
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
 from questionnaires.engine.scoring import RULES_VERSION, QuestionSpec, SectionSpec
-
-if TYPE_CHECKING:
-    pass
 
 
 def _to_float(value: Any) -> float:

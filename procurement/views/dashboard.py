@@ -1,3 +1,5 @@
+"""The dashboard: what is open, overdue, awaiting review and decided in the organization."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
