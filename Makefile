@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 VENDOR := static/vendor
 
-.PHONY: run test install assets lint format migrate demo system-deps worker beat clean
+.PHONY: run test install assets lint format migrate demo system-deps worker beat clean audit
 
 run: install assets migrate demo
 	$(MANAGE) runserver 127.0.0.1:8000
@@ -53,6 +53,10 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# Known vulnerabilities in the pinned requirements; fails when no package could be audited at all.
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py
 
 lint: install
 	$(BIN)/ruff check .
