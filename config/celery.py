@@ -13,17 +13,23 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {
-    "evaluation-due-reminders": {
-        "task": "procurement.tasks.send_due_reminders",
-        "schedule": crontab(hour=7, minute=0),
-    },
-    # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
-    "sweep-queued-score-runs": {
-        "task": "procurement.tasks.sweep_queued_score_runs",
-        "schedule": 60.0,
-    },
-}
+
+@app.on_after_configure.connect
+def _beat_schedule(sender: Celery, **kwargs: object) -> None:
+    # Built once the Django settings are loaded (not at import, which runs while they load).
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        "evaluation-due-reminders": {
+            "task": "procurement.tasks.send_due_reminders",
+            "schedule": crontab(hour=7, minute=0),
+        },
+        # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
+        "sweep-queued-score-runs": {
+            "task": "procurement.tasks.sweep_queued_score_runs",
+            "schedule": float(settings.SCORING_SWEEP_SECONDS),
+        },
+    }
 
 
 @app.task(name="procurement.ping", ignore_result=False)

@@ -71,7 +71,14 @@ def rescore_chunk(batch_id: int, run_ids: list[int]) -> int:
     return scoring_rescore_chunk(batch_id=batch_id, run_ids=run_ids)
 
 
-@shared_task(name="procurement.tasks.sweep_queued_score_runs", acks_late=True, time_limit=120)
+# Both limits are explicit: the global soft limit (240 s) above a hard limit of its own is a
+# configuration Celery refuses at publish time, so beat could never send the sweep.
+@shared_task(
+    name="procurement.tasks.sweep_queued_score_runs",
+    acks_late=True,
+    soft_time_limit=100,
+    time_limit=120,
+)
 def sweep_queued_score_runs() -> int:
     return scoring_sweep()
 

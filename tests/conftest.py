@@ -165,6 +165,8 @@ class WorkerProcess:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CELERY_RESULT_BACKEND": self.redis_url,
+            # What the worker itself publishes (the sweep's runs) goes to the queue it consumes.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
         }
         self.process = subprocess.Popen(
             [

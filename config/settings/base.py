@@ -175,12 +175,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_IGNORE_RESULT = True
+# Producers and workers of one deployment share this queue; a test gives its worker and beat their own.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # Scoring: hard and soft time limits of one scoring task, and an artificial pause inside a run that
 # only fault-injection tests set (to kill a worker in the middle of a run).
 SCORING_TIME_LIMIT = env.int("SCORING_TIME_LIMIT", default=90)
 SCORING_SOFT_TIME_LIMIT = env.int("SCORING_SOFT_TIME_LIMIT", default=60)
 SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0)
+# How often beat runs the scoring outbox sweep.
+SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)

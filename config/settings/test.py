@@ -6,7 +6,8 @@ from config.settings.base import BASE_DIR, DATABASES, env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager unless a test starts real worker and beat processes, which must publish to the broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)

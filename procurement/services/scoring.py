@@ -304,8 +304,15 @@ def scoring_rescore_chunk(*, batch_id: int, run_ids: list[int]) -> int:
 
 
 def scoring_sweep(*, now: datetime.datetime | None = None) -> int:
-    """Send again the runs that never reached the broker and those stuck past the time limit."""
+    """Send again the runs that never reached the broker, a stale backlog, and runs whose worker died.
+
+    Idempotent: the runs it picks are marked queued and sent (now) in the transaction that selects
+    them, and published after it commits, so the next sweep (or one running beside it) leaves them
+    alone instead of sending each run again every interval. A run it could not publish goes back to
+    "never sent", for the next sweep.
+    """
     now = now or timezone.now()
+    # By then a live worker has finished the run or been stopped by the hard limit: its worker is gone.
     stuck_before = now - datetime.timedelta(seconds=settings.SCORING_TIME_LIMIT + 30)
     never_sent = Q(
         status=ScoreRun.Status.QUEUED,
@@ -314,10 +321,30 @@ def scoring_sweep(*, now: datetime.datetime | None = None) -> int:
     )
     backlog = Q(status=ScoreRun.Status.QUEUED, enqueued_at__lt=now - REQUEUE_ENQUEUED_AFTER)
     stuck = Q(status=ScoreRun.Status.RUNNING, started_at__lt=stuck_before)
-    run_ids = list(ScoreRun.objects.filter(never_sent | backlog | stuck).values_list("pk", flat=True)[:1000])
-    if run_ids:
-        logger.info("Re-enqueueing %d score runs", len(run_ids))
-        _send(run_ids)
+    with transaction.atomic():
+        run_ids = list(
+            ScoreRun.objects.select_for_update(skip_locked=True)
+            .filter(never_sent | backlog | stuck)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:1000]
+        )
+        ScoreRun.objects.filter(pk__in=run_ids).update(
+            status=ScoreRun.Status.QUEUED, enqueued_at=timezone.now()
+        )
+    if not run_ids:
+        return 0
+    logger.info("Re-enqueueing %d score runs", len(run_ids))
+    unsent = []
+    for run_id in run_ids:
+        try:
+            enqueue("procurement.tasks.score_evaluation", run_id)
+        except Exception:
+            logger.warning(
+                "Could not enqueue score run %s; the next sweep will retry.", run_id, exc_info=True
+            )
+            unsent.append(run_id)
+    if unsent:
+        ScoreRun.objects.filter(pk__in=unsent, status=ScoreRun.Status.QUEUED).update(enqueued_at=None)
     return len(run_ids)
 
 

@@ -325,3 +325,39 @@ def test_rescore_command_needs_a_template_or_all(db):
 
     with pytest.raises(CommandError):
         call_command("rescore")
+
+
+def test_sweep_sends_each_run_once_and_retries_a_failed_publish_on_the_next_sweep(org):
+    evaluation = build_evaluation(org)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    stuck = ScoreRun.objects.create(
+        organization=org,
+        evaluation=evaluation,
+        status=ScoreRun.Status.RUNNING,
+        started_at=long_ago,
+        enqueued_at=long_ago,
+    )
+    backlog = ScoreRun.objects.create(organization=org, evaluation=evaluation, enqueued_at=long_ago)
+    never_sent = ScoreRun.objects.create(organization=org, evaluation=evaluation)
+    ScoreRun.objects.filter(evaluation=evaluation).update(created_at=long_ago)
+
+    sent = []
+    with mock.patch(
+        "procurement.services.scoring.enqueue", side_effect=lambda name, run_id: sent.append(run_id)
+    ):
+        assert scoring_sweep() == 3
+        assert scoring_sweep() == 0  # a second sweep a moment later sends nothing again
+    assert sorted(sent) == sorted([stuck.pk, backlog.pk, never_sent.pk])
+    for run in (stuck, backlog, never_sent):
+        run.refresh_from_db()
+        assert run.status == ScoreRun.Status.QUEUED
+        assert run.enqueued_at > long_ago
+
+    ScoreRun.objects.filter(pk=stuck.pk).update(status=ScoreRun.Status.RUNNING, started_at=long_ago)
+    with mock.patch("procurement.services.scoring.enqueue", side_effect=BrokerError("Connection refused")):
+        assert scoring_sweep() == 1
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.enqueued_at) == (ScoreRun.Status.QUEUED, None)
+    assert scoring_sweep() == 1  # the broker is back: the run goes out and is scored (eagerly here)
+    stuck.refresh_from_db()
+    assert stuck.status == ScoreRun.Status.DONE
