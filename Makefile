@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 VENDOR := static/vendor
 
-.PHONY: run test install assets lint format migrate demo system-deps worker beat clean audit
+.PHONY: mutation run test install assets lint format migrate demo system-deps worker beat clean audit
 
 run: install assets migrate demo
 	$(MANAGE) runserver 127.0.0.1:8000
@@ -73,3 +73,10 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var
+
+# Mutation testing of the pure questionnaire engine (mutmut), then the score of each module.
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation_score.py
+
