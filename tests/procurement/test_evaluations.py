@@ -214,11 +214,22 @@ def test_list_sorts_by_each_column(org):
     assert ids("score") == [low.pk, high.pk, unscored.pk]
     assert ids("-score") == [high.pk, low.pk, unscored.pk]
     assert ids("due") == [high.pk, low.pk, unscored.pk]
-    for column in ("product", "vendor", "status", "-product", "-vendor"):
-        assert sorted(ids(column)) == sorted([low.pk, high.pk, unscored.pk])
-    low.product.vendor.legal_name = "AAA"
-    low.product.vendor.save()
-    assert ids("vendor")[0] == low.pk
+    for evaluation, product, vendor, status in (
+        (low, "Bravo", "Vendor C", "sent"),
+        (high, "Alpha", "Vendor A", "submitted"),
+        (unscored, "Charlie", "Vendor B", "draft"),
+    ):
+        evaluation.product.name = product
+        evaluation.product.save()
+        evaluation.product.vendor.legal_name = vendor
+        evaluation.product.vendor.save()
+        evaluation.status = status
+        evaluation.save()
+    assert ids("product") == [high.pk, low.pk, unscored.pk]
+    assert ids("-product") == [unscored.pk, low.pk, high.pk]
+    assert ids("vendor") == [high.pk, unscored.pk, low.pk]
+    assert ids("-vendor") == [low.pk, unscored.pk, high.pk]
+    assert ids("status") == [unscored.pk, low.pk, high.pk]
 
 
 def test_an_unknown_sort_falls_back_to_newest_first(officer_client, org):

@@ -83,11 +83,16 @@ def test_reminders_have_text_and_html_parts(due_soon):
         assert str(due_soon.product) in message.body
 
 
-def test_the_beat_task_runs_the_service(due_soon):
+def test_the_reminder_task_sends_each_reminder_once(due_soon):
     due_soon.due_date = timezone.localdate() + datetime.timedelta(days=1)
     due_soon.save()
     assert tasks.send_due_reminders.delay().get() == 2
+    assert sorted(ReminderLog.objects.values_list("kind", "recipient")) == [
+        ("due_1", due_soon.owner.email),
+        ("due_1", "vendor@acme.example"),
+    ]
     assert tasks.send_due_reminders() == 0
+    assert ReminderLog.objects.count() == 2
 
 
 def test_owner_and_reviewers_hear_of_a_submission(org, officer, reviewer, settings):
