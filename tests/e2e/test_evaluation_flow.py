@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,12 @@ def test_an_evaluation_from_invitation_to_decision_and_report(
     sign_in(compliance_page, "compliance")
     compliance_page.goto(evaluation_url)
     score = compliance_page.locator("#score-panel")
-    expect(score.get_by_text(re.compile("Low|Moderate|High|Critical"))).to_be_visible()
+    # Every scored answer earns full marks (intended use, the customer's BAA, notice within 30 days, a
+    # complete subgroup row, the document): 100 in both sections, tier low, no finding.
+    evaluation.refresh_from_db()
+    assert (evaluation.overall_score, evaluation.risk_tier) == (Decimal("100.00"), "low")
+    expect(score.get_by_text("Low risk", exact=True)).to_be_visible()
+    expect(score.get_by_text("100.00", exact=True)).to_be_visible()
     assert_accessible(compliance_page, context="evaluation detail (compliance, score panel)")
     compliance_page.get_by_role("button", name="Generate report").click()
     download_link = compliance_page.get_by_role("link", name=re.compile("Download"))

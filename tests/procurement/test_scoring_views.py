@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -86,7 +88,19 @@ def test_score_now_queues_and_runs(reviewer_client, evaluation, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         response = reviewer_client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert ScoreRun.objects.get(evaluation=evaluation).status == ScoreRun.Status.DONE
+    run = ScoreRun.objects.get(evaluation=evaluation)
+    assert run.status == ScoreRun.Status.DONE
+    # Use 100 and BAA (0 + 100) / 2 = 50 average to 75 (moderate); the BAA refusal caps it at critical.
+    assert (run.overall_score, run.risk_tier) == (Decimal("75.00"), "critical")
+    assert sorted(run.findings.values_list("code", "caps_tier_at")) == [
+        ("knockout:baa.will_sign", "critical"),
+        ("phi_without_baa", "critical"),
+    ]
+    evaluation.refresh_from_db()
+    assert (evaluation.overall_score, evaluation.risk_tier) == (Decimal("75.00"), "critical")
+    panel = reviewer_client.get(panel_url(evaluation)).content.decode()
+    assert "75.00" in panel
+    assert "Critical" in panel
 
 
 def test_score_now_refusals(outsider_client, client, evaluation):
