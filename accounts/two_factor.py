@@ -21,6 +21,8 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Membership
+
 # Paths a signed-in but not yet verified user may still reach.
 OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/v/")
 
@@ -28,6 +30,23 @@ OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/hea
 def two_factor_required(user, memberships) -> bool:
     required = set(settings.TWO_FACTOR_REQUIRED_ROLES)
     return user.is_superuser or any(m.role in required for m in memberships)
+
+
+def two_factor_missing(user) -> bool:
+    """True for a user whose current roles require a second factor but who has not enrolled one.
+
+    Read from the database each time, so a promotion or a reset of the device takes effect at once
+    for credentials that never pass the sign-in flow (personal API tokens).
+    """
+    return two_factor_required(user, Membership.objects.filter(user=user)) and not user_has_device(
+        user, confirmed=True
+    )
+
+
+TWO_FACTOR_MISSING_MESSAGE = (
+    "Your role requires two-factor authentication. Set up an authenticator app on the two-factor "
+    "page before using personal API tokens."
+)
 
 
 class TwoFactorMiddleware:

@@ -17,9 +17,14 @@ from rest_framework import authentication, exceptions
 from accounts import ratelimit
 from accounts.client import client_ip
 from accounts.services.api_tokens import api_token_resolve
+from accounts.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
 from procurement.services.invites import invite_resolve
 
 FAILURE_SCOPE = "api-auth-failures"
+
+
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_code = "two_factor_required"
 
 
 def _credentials(request, keyword: str) -> str | None:
@@ -65,6 +70,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             _count_failure(request)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         token, membership = resolved
+        # A token must not outlive the second factor its owner's role demands: checked per request
+        # against the current roles, so a promotion or a device reset applies to the next call.
+        if two_factor_missing(token.user):
+            raise TwoFactorRequired(TWO_FACTOR_MISSING_MESSAGE)
         _put_on_request(
             request, organization=membership.organization, membership=membership, memberships=[membership]
         )
