@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import two_factor
-from accounts.views import api_tokens, members, organizations
+from accounts.views import api_tokens, members, organizations, sign_in
 
 urlpatterns = [
     path("organization/switch/", organizations.organization_switch, name="organization_switch"),
@@ -19,7 +19,7 @@ urlpatterns = [
         api_tokens.api_token_revoke_view,
         name="api_token_revoke",
     ),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", sign_in.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(

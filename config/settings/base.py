@@ -125,6 +125,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying (one password against many usernames) pauses the address itself: failures
+# across all usernames from one address within the window (accounts.services.sign_in).
+SIGN_IN_ADDRESS_FAILURE_LIMIT = (env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=30), 30 * 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"

@@ -14,9 +14,10 @@ from accounts.roles import Role
 from accounts.services.api_tokens import api_token_create, api_token_hash, api_token_revoke
 from accounts.services.organizations import member_set_role
 from tests.api.conftest import api_client, token_for
-from tests.factories import MembershipFactory
+from tests.factories import InviteFactory, MembershipFactory
 
 ME = "/api/v1/me/"
+VENDOR = "/api/v1/vendor/questionnaire/"
 
 
 def test_a_token_authenticates_as_its_owner_in_its_organization(officer, org):
@@ -123,6 +124,28 @@ def test_repeated_failures_from_one_address_are_throttled(db, settings):
     assert response.status_code == 429
     assert response.json()["errors"][0]["code"] == "throttled"
     assert "Retry-After" in response
+
+
+def test_a_valid_token_still_works_from_an_address_over_the_failure_limit(officer, settings):
+    settings.API_AUTH_FAILURE_LIMIT = (3, 60)
+    secret = token_for(officer)
+    for _ in range(4):
+        api_client("dd_wrong").get(ME)
+    assert api_client("dd_wrong").get(ME).status_code == 429
+    response = api_client(secret).get(ME)
+    assert response.status_code == 200
+    assert response.json()["username"] == officer.username
+
+
+def test_a_valid_invite_still_works_from_an_address_over_both_limits(db, settings, monkeypatch):
+    from procurement.services import invites as invite_services
+
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 3)
+    settings.API_AUTH_FAILURE_LIMIT = (3, 60)
+    invite = InviteFactory()
+    codes = [api_client(f"guess-{i}", scheme="Invite").get(VENDOR).status_code for i in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    assert api_client(invite.token, scheme="Invite").get(VENDOR).status_code == 200
 
 
 def test_a_browser_session_does_not_authenticate_the_api(officer_client):
