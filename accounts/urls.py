@@ -13,6 +13,11 @@ urlpatterns = [
     path("members/", members.member_list, name="member_list"),
     path("members/<str:username>/role/", members.member_role, name="member_role"),
     path("members/<str:username>/remove/", members.member_remove_view, name="member_remove"),
+    path(
+        "members/<str:username>/two-factor/reset/",
+        members.member_two_factor_reset,
+        name="member_two_factor_reset",
+    ),
     path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path(
         "account/api-tokens/<uuid:public_id>/revoke/",
@@ -49,4 +54,14 @@ urlpatterns = [
     ),
     path("accounts/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/new/",
+        two_factor.two_factor_recovery_codes_regenerate,
+        name="two_factor_recovery_codes_regenerate",
+    ),
 ]

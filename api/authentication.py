@@ -18,7 +18,7 @@ from rest_framework import authentication, exceptions
 from accounts import ratelimit
 from accounts.client import client_ip
 from accounts.services.api_tokens import api_token_resolve
-from accounts.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
+from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
 from procurement.services.invites import invite_is_throttled, invite_resolve
 
 FAILURE_SCOPE = "api-auth-failures"

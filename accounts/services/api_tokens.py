@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organization, User
 from accounts.roles import Perm, role_has_perm
-from accounts.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
+from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
