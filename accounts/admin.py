@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Membership, Organization, User
+from accounts.models import AccountEvent, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "organization", "actor_label", "subject_label", "ip_address"]
+    list_filter = ["kind"]

@@ -14,6 +14,10 @@ from accounts.roles import Role, role_has_perm
 class User(AbstractUser):
     """A person who works for a buying organization. Vendors never have accounts."""
 
+    # Set when an administrator resets the second factor: the next sign-in enrols a new one,
+    # whatever the person's role.
+    two_factor_enrolment_required = models.BooleanField(default=False)
+
     def membership_for(self, organization: Organization | None) -> Membership | None:
         if organization is None:
             return None
@@ -93,3 +97,52 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app. Only the SHA-256 is stored.
+
+    django-otp's static-token plugin keeps its codes in clear text, hence this table.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="one_recovery_code_hash")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class AccountEvent(models.Model):
+    """Append-only record of security changes to accounts that happen outside any evaluation.
+
+    Rows are only ever created (accounts.services.account_events); people are kept by name as well,
+    so the record survives a deleted account.
+    """
+
+    class Kind(models.TextChoices):
+        TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset by an administrator"
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Recovery codes generated"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    subject = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject_label = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject_label} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -6,20 +6,25 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import two_factor
-from accounts.views import api_tokens, members, organizations
+from accounts.views import api_tokens, members, organizations, sign_in
 
 urlpatterns = [
     path("organization/switch/", organizations.organization_switch, name="organization_switch"),
     path("members/", members.member_list, name="member_list"),
     path("members/<str:username>/role/", members.member_role, name="member_role"),
     path("members/<str:username>/remove/", members.member_remove_view, name="member_remove"),
+    path(
+        "members/<str:username>/two-factor/reset/",
+        members.member_two_factor_reset,
+        name="member_two_factor_reset",
+    ),
     path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path(
         "account/api-tokens/<uuid:public_id>/revoke/",
         api_tokens.api_token_revoke_view,
         name="api_token_revoke",
     ),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", sign_in.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -49,4 +54,14 @@ urlpatterns = [
     ),
     path("accounts/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/new/",
+        two_factor.two_factor_recovery_codes_regenerate,
+        name="two_factor_recovery_codes_regenerate",
+    ),
 ]

@@ -5,7 +5,8 @@
 
 Both set the same request attributes as the web middleware (user, organization, membership), so
 the helpers in accounts.access work unchanged. Failed attempts are counted per client address;
-past the limit, every attempt from that address is refused with 429 before any lookup.
+past the limit, failures from that address get 429 instead of 401. A valid credential still works:
+colleagues behind one hospital address must not be locked out by someone else's broken script.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ from rest_framework import authentication, exceptions
 from accounts import ratelimit
 from accounts.client import client_ip
 from accounts.services.api_tokens import api_token_resolve
-from procurement.services.invites import invite_resolve
+from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
+from procurement.services.invites import invite_is_throttled, invite_resolve
 
 FAILURE_SCOPE = "api-auth-failures"
+
+
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_code = "two_factor_required"
 
 
 def _credentials(request, keyword: str) -> str | None:
@@ -33,17 +39,16 @@ def _credentials(request, keyword: str) -> str | None:
     return credentials
 
 
-def _refuse_if_limited(request) -> None:
+def _refuse_failure(request, message: str, *, also_limited: bool = False):
+    """Counts a failed attempt and raises: 429 once the address is over its limit, 401 before."""
     limit, window = settings.API_AUTH_FAILURE_LIMIT
-    if ratelimit.is_limited(
-        scope=FAILURE_SCOPE, identity=client_ip(request) or "", limit=limit, window=window
+    identity = client_ip(request) or ""
+    if also_limited or ratelimit.is_limited(
+        scope=FAILURE_SCOPE, identity=identity, limit=limit, window=window
     ):
         raise exceptions.Throttled(wait=window, detail="Too many failed authentication attempts.")
-
-
-def _count_failure(request) -> None:
-    _, window = settings.API_AUTH_FAILURE_LIMIT
-    ratelimit.count(scope=FAILURE_SCOPE, identity=client_ip(request) or "", window=window)
+    ratelimit.count(scope=FAILURE_SCOPE, identity=identity, window=window)
+    raise exceptions.AuthenticationFailed(message)
 
 
 def _put_on_request(request, **attrs) -> None:
@@ -59,12 +64,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         secret = _credentials(request, self.keyword)
         if secret is None:
             return None
-        _refuse_if_limited(request)
         resolved = api_token_resolve(secret)
         if resolved is None:
-            _count_failure(request)
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            _refuse_failure(request, "Invalid, expired or revoked token.")
         token, membership = resolved
+        # A token must not outlive the second factor its owner's role demands: checked per request
+        # against the current roles, so a promotion or a device reset applies to the next call.
+        if two_factor_missing(token.user):
+            raise TwoFactorRequired(TWO_FACTOR_MISSING_MESSAGE)
         _put_on_request(
             request, organization=membership.organization, membership=membership, memberships=[membership]
         )
@@ -83,12 +90,11 @@ class InviteAuthentication(authentication.BaseAuthentication):
         token = _credentials(request, self.keyword)
         if token is None:
             return None
-        _refuse_if_limited(request)
         # invite_resolve logs the use and counts unknown tokens toward its own guess limit.
+        was_throttled = invite_is_throttled(request._request)
         invite = invite_resolve(token, request=request._request)
         if invite is None:
-            _count_failure(request)
-            raise exceptions.AuthenticationFailed("This link is invalid, expired or revoked.")
+            _refuse_failure(request, "This link is invalid, expired or revoked.", also_limited=was_throttled)
         return AnonymousUser(), invite
 
     def authenticate_header(self, request) -> str:

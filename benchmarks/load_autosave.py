@@ -603,14 +603,12 @@ def free_port() -> int:
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log_path: Path):
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
         "config.wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         f"--threads={threads}",
-        "--worker-class=gthread",
-        "--keep-alive=5",
-        "--timeout=60",
-        "--graceful-timeout=10",
         "--backlog=512",
     ]
     with log_path.open("wb") as log:

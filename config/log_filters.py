@@ -10,10 +10,13 @@ import re
 # server logs every request (django.server).
 PORTAL_PATH = re.compile(r"/v/[^/\s?#\"']+")
 REDACTED = "/v/<token>"
+# A token passed as a query value (`?token=...`) is a credential just the same.
+TOKEN_QUERY = re.compile(r"(?i)(\btoken=)[^&;\s#\"']+")
+REDACTED_QUERY = r"\1<token>"
 
 
 def redact_portal_tokens(text: str) -> str:
-    return PORTAL_PATH.sub(REDACTED, text)
+    return TOKEN_QUERY.sub(REDACTED_QUERY, PORTAL_PATH.sub(REDACTED, text))
 
 
 class RedactInviteTokens(logging.Filter):

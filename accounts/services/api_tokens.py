@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organization, User
 from accounts.roles import Perm, role_has_perm
+from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -45,6 +46,8 @@ def api_token_create(
     membership = Membership.objects.filter(user=user, organization=organization).first()
     if membership is None or not role_has_perm(membership.role, Perm.MANAGE_API_TOKENS):
         raise ValidationError("Your role in this organization does not allow API tokens.")
+    if two_factor_missing(user):
+        raise ValidationError(TWO_FACTOR_MISSING_MESSAGE)
     name = name.strip()
     errors = {}
     if not name:

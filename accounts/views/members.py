@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import get_for_org, member_required
 from accounts.forms import MemberAddForm, MemberRoleForm
 from accounts.models import Membership
 from accounts.roles import Perm, Role
 from accounts.services.organizations import member_add, member_remove, member_set_role
+from accounts.services.two_factor import two_factor_reset
 
 
 def _members(request: HttpRequest):
@@ -41,7 +43,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/member_list.html",
-        {"form": form, "members": _members(request), "roles": Role.choices},
+        {
+            "form": form,
+            "members": _members(request),
+            "roles": Role.choices,
+            "with_two_factor": set(
+                TOTPDevice.objects.filter(
+                    confirmed=True, user__memberships__organization=request.organization
+                ).values_list("user_id", flat=True)
+            ),
+        },
     )
 
 
@@ -74,4 +85,22 @@ def member_remove_view(request: HttpRequest, username: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{membership.user} no longer has access to {request.organization}.")
+    return redirect("member_list")
+
+
+@require_POST
+@member_required(Perm.MANAGE_MEMBERS)
+def member_two_factor_reset(request: HttpRequest, username: str) -> HttpResponse:
+    """For a member who lost their phone and their recovery codes: they enrol again at next sign-in."""
+    membership = get_for_org(request, Membership, user__username=username)
+    try:
+        two_factor_reset(membership=membership, reset_by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Two-factor authentication of {membership.user} was reset; "
+            "they set up a new authenticator at their next sign-in.",
+        )
     return redirect("member_list")

@@ -117,12 +117,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# The number of reverse proxies in front of the web process that append to X-Forwarded-For; the
+# client address is the entry that many places from the right (0: REMOTE_ADDR, no proxy).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # Failed logins: lock the username+IP pair after five attempts for 30 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying (one password against many usernames) pauses the address itself: failures
+# across all usernames from one address within the window (accounts.services.sign_in).
+SIGN_IN_ADDRESS_FAILURE_LIMIT = (env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=30), 30 * 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

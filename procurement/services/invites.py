@@ -210,9 +210,11 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     """The active invite for this token, with every use logged; None for anything else.
 
     Unknown, revoked and expired tokens and archived evaluations all give None, so callers show
-    one and the same page and nobody learns whether a token ever existed.
+    one and the same page and nobody learns whether a token ever existed. Unknown tokens count
+    toward the address's guess limit (invite_is_throttled, for the caller's answer); a valid token
+    still opens from a throttled address, which is often a hospital's or vendor's shared one.
     """
-    if not token or len(token) > 100 or invite_is_throttled(request):
+    if not token or len(token) > 100:
         return None
     digest = invite_token_hash(token)
     invite = (
@@ -228,7 +230,8 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     # The lookup is by an indexed hash; the comparison guards against any collation surprise and
     # keeps the final check constant-time.
     if invite is None or not hmac.compare_digest(invite.token_hash, digest):
-        _count_guess(request)
+        if not invite_is_throttled(request):
+            _count_guess(request)
         return None
     now = timezone.now()
     if (

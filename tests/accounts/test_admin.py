@@ -24,6 +24,7 @@ def superuser_client(admin_user, client_for):
         "admin:procurement_invite_changelist",
         "admin:reports_report_changelist",
         "admin:procurement_auditevent_changelist",
+        "admin:accounts_accountevent_changelist",
     ],
 )
 def test_superusers_can_inspect_the_data_in_the_admin(superuser_client, name):

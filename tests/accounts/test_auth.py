@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Membership, Organization, User
@@ -91,3 +93,38 @@ def test_repeated_failed_sign_ins_lock_the_account_from_that_address(client, off
     assert response.status_code == 429
     assert b"Too many failed sign-ins" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_one_password_sprayed_across_usernames_pauses_the_address(client, officer, settings):
+    cache.clear()  # the per-address counter lives in the cache, shared with the other sign-in tests
+    settings.AXES_ENABLED = True
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = (12, 1800)
+    usernames = [f"user{i}" for i in range(12)]
+    codes = [
+        client.post(reverse("login"), {"username": name, "password": "Winter2026!"}).status_code
+        for name in usernames
+    ]
+    # Each username failed once only, far below the per-username limit: every one got the form back.
+    assert codes == [200] * 12
+    response = client.post(
+        reverse("login"), {"username": officer.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
+    assert b"every account from your network address" in response.content
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="198.51.100.44")
+    response = other.post(
+        reverse("login"), {"username": officer.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+
+
+def test_one_usernames_lockout_keeps_its_own_message(client, officer, settings):
+    cache.clear()
+    settings.AXES_ENABLED = True
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": officer.username, "password": "wrong"})
+    response = client.post(reverse("login"), {"username": officer.username, "password": "wrong"})
+    assert response.status_code == 429
+    assert b"paused for this account from this address" in response.content

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role
@@ -94,6 +96,8 @@ def _token_of_role(org, role) -> str:
     # Made directly: the role table does not let every role create tokens, but a member demoted
     # after creating one still holds it, and it must then obey the new role.
     user = MembershipFactory(organization=org, role=role).user
+    if role in settings.TWO_FACTOR_REQUIRED_ROLES:  # without a second factor the token is refused
+        TOTPDevice.objects.create(user=user, name="Matrix authenticator", confirmed=True)
     secret = f"dd_matrix-{role}-{user.pk}"
     ApiToken.objects.create(
         user=user, organization=org, name="Matrix", token_hash=api_token_hash(secret), prefix=secret[:8]

@@ -475,7 +475,7 @@ TARGETS: dict[str, Target] = {
     # two-factor forms (an officer may enrol)
     "two_factor_verify": Target(
         lambda w: _r("two_factor_verify"),
-        lambda w: {"token": value("123456"), "next": value("/", "https://evil.example/")},
+        lambda w: {"token": value("123456", "abcde-fghjk"), "next": value("/", "https://evil.example/")},
     ),
     "two_factor_setup": Target(lambda w: _r("two_factor_setup"), lambda w: {"token": value("123456")}),
     # Django's own account forms
@@ -853,7 +853,8 @@ def test_every_form_of_the_product_is_fuzzed():
         "InviteForm": "evaluation_invites",
         "DelegateForm": "portal_delegate",
         "ScoreOverrideForm": "score_override",
-        "TokenForm": "two_factor_verify",
+        "TokenForm": "two_factor_setup",
+        "VerifyForm": "two_factor_verify",
     }
     modules = [
         procurement_forms,

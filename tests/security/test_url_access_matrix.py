@@ -244,6 +244,7 @@ ROUTES: dict[str, Route] = {
     "member_list": Route(Perm.MANAGE_MEMBERS, GP, data={"email": "intruder@example.org", "role": "reviewer"}),
     "member_role": Route(Perm.MANAGE_MEMBERS, PO, url=member, data={"role": "reviewer"}),
     "member_remove": Route(Perm.MANAGE_MEMBERS, PO, url=member),
+    "member_two_factor_reset": Route(Perm.MANAGE_MEMBERS, PO, url=member),
     "login": Route(PUBLIC, GP, ok_signed_in={GET: {302}, POST: {302}}),
     "logout": Route(SIGNED_IN, PO, ok={POST: {302}}, fresh_client=True, ends_at_login=True),
     "password_reset": Route(PUBLIC, GP),
@@ -254,6 +255,9 @@ ROUTES: dict[str, Route] = {
     "password_change_done": Route(SIGNED_IN),
     "two_factor_verify": Route(SIGNED_IN, GP),
     "two_factor_setup": Route(SIGNED_IN, GP),
+    # Members without a second factor are sent to set one up.
+    "two_factor_recovery_codes": Route(SIGNED_IN, ok={GET: {200, 302}}),
+    "two_factor_recovery_codes_regenerate": Route(SIGNED_IN, PO),
     # --- questionnaire templates (a draft of organization A)
     "template_list": Route(VIEW),
     "template_create": Route(TEMPLATES, GP, data={"name": "Intruder", "slug": "intruder", **THRESHOLDS}),
