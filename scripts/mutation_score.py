@@ -45,7 +45,9 @@ def main() -> int:
     if not metas:
         print(f"No mutation results under {ENGINE}: run `mutmut run` first.")
         return 1
-    print(f"{'module':<14}{'mutants':>9}{'killed':>8}{'survived':>10}{'untested':>10}{'score':>8}{'target':>8}")
+    print(
+        f"{'module':<14}{'mutants':>9}{'killed':>8}{'survived':>10}{'untested':>10}{'score':>8}{'target':>8}"
+    )
     missed = []
     for meta in metas:
         module = meta.name.removesuffix(".meta")
