@@ -9,6 +9,7 @@ here, so a client needs one parser.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -17,6 +18,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("django.request")
+
+# Service error codes that mean "refused because of what the object is tied to", not "bad input".
+CONFLICT_CODES = {"in_use"}
 
 DEFAULT_CODES = {
     400: "invalid",
@@ -81,12 +87,35 @@ def flatten_django(exc: DjangoValidationError, path: str = "") -> list[dict[str,
     return entries
 
 
+def _server_error(exc: Exception, context: dict) -> Response:
+    # Logged where Django logs its own 500s, so the error reaches the same handlers and alerts.
+    request = context.get("request")
+    logger.error(
+        "Internal Server Error: %s",
+        getattr(request, "path", ""),
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": getattr(request, "_request", request)},
+    )
+    body = {
+        "errors": [error("", "Something went wrong on our side; please try again later.", "server_error")]
+    }
+    response = Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response._has_been_logged = True  # once, with the traceback: Django's handler would add a bare line
+    return response
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        return Response({"errors": flatten_django(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        entries = flatten_django(exc)
+        in_conflict = entries and all(entry["code"] in CONFLICT_CODES for entry in entries)
+        return Response(
+            {"errors": entries},
+            status=status.HTTP_409_CONFLICT if in_conflict else status.HTTP_400_BAD_REQUEST,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a real server error: let it surface as one
+        # A client of the API parses JSON: a server error answers in the error format too.
+        return _server_error(exc, context)
     code = DEFAULT_CODES.get(response.status_code, "error")
     if isinstance(exc, ApiError):
         body: dict[str, Any] = {"errors": exc.errors, **exc.extra}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from api.fields import ApiModelSerializer, StrictCharField, StrictURLField
 from procurement.models import AuditEvent, DecisionCondition, Evaluation, Finding, Invite, ScoreRun
 from questionnaires.models import Question, Template
 from vendors.models import Contact, Product, Vendor
@@ -56,7 +56,7 @@ class OrgSlugRelatedField(serializers.SlugRelatedField):
             ) from exc
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "minLength": 1})
 class MemberField(serializers.SlugRelatedField):
     """A member of the caller's organization, named by username."""
 
@@ -159,8 +159,22 @@ class TemplateDetailSerializer(TemplateSerializer):
 # ---------------------------------------------------------------------------------------------
 
 
-class VendorSerializer(serializers.ModelSerializer):
+# Django's URL check is narrower than OpenAPI's "uri" (a dotted host name, a top-level domain of
+# letters): the pattern tells clients what will be accepted.
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:[0-9]{1,5})?(/[!-~]*)?$",
+    }
+)
+class WebsiteField(StrictURLField):
+    pass
+
+
+class VendorSerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    website = WebsiteField(required=False, allow_blank=True, max_length=200)
 
     class Meta:
         model = Vendor
@@ -168,7 +182,7 @@ class VendorSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     vendor = OrgSlugRelatedField(Vendor, help_text="The vendor's id. Fixed once the product exists.")
 
@@ -178,7 +192,7 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     vendor = OrgSlugRelatedField(Vendor, help_text="The vendor's id. Fixed once the contact exists.")
 
@@ -303,7 +317,7 @@ class TransitionSerializer(serializers.Serializer):
 
 class InviteCreateSerializer(serializers.Serializer):
     contacts = serializers.ListField(child=OrgSlugRelatedField(Contact), min_length=1, max_length=50)
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    message = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class InviteSerializer(serializers.ModelSerializer):
@@ -324,9 +338,9 @@ class InviteSerializer(serializers.ModelSerializer):
 
 class ClarificationCreateSerializer(serializers.Serializer):
     questions = serializers.ListField(
-        child=serializers.CharField(max_length=100), min_length=1, max_length=500, help_text="Question keys."
+        child=StrictCharField(max_length=100), min_length=1, max_length=500, help_text="Question keys."
     )
-    message = serializers.CharField(max_length=5000)
+    message = StrictCharField(max_length=5000)
 
 
 class ClarificationSerializer(serializers.Serializer):
@@ -336,14 +350,14 @@ class ClarificationSerializer(serializers.Serializer):
 
 
 class ConditionInSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=2000)
+    description = StrictCharField(max_length=2000)
     owner = MemberField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
 
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Evaluation.Decision.choices)
-    rationale = serializers.CharField(max_length=20000)
+    rationale = StrictCharField(max_length=20000)
     conditions = ConditionInSerializer(many=True, required=False)
 
 

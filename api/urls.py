@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from api.views import (
@@ -58,6 +57,6 @@ urlpatterns = [
     path("v1/", include(v1)),
     # Anything else under /api/ answers in the API's error format, not with an HTML page.
     re_path(r"^v1/", not_found.api_not_found),
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("schema/", docs.ApiSchemaView.as_view(), name="api_schema"),
     path("docs/", docs.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -33,7 +33,11 @@ class AnswerPutSerializer(serializers.Serializer):
 class ConflictResponseSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.DictField())
     answer = AnswerOutSerializer(
-        help_text="The answer as stored now; re-send with its version to replace it."
+        allow_null=True,
+        help_text=(
+            "The answer as stored now; re-send with its version to replace it. null: the question has "
+            "no answer (any more), so send version 0."
+        ),
     )
 
 

@@ -34,6 +34,13 @@ def _apply(obj: Any, fields: tuple[str, ...], values: dict[str, Any]) -> list[st
     return changed
 
 
+def _duplicate_name() -> ValidationError:
+    # Its own code: the API tells "name taken" apart from a malformed name.
+    return ValidationError(
+        {"legal_name": ValidationError("A vendor with this name already exists.", code="duplicate")}
+    )
+
+
 def _save_vendor(vendor: Vendor) -> Vendor:
     vendor.legal_name = (vendor.legal_name or "").strip()
     if not vendor.legal_name:
@@ -42,13 +49,13 @@ def _save_vendor(vendor: Vendor) -> Vendor:
     if vendor.pk:
         duplicate = duplicate.exclude(pk=vendor.pk)
     if duplicate.exists():
-        raise ValidationError({"legal_name": "A vendor with this name already exists."})
+        raise _duplicate_name()
     try:
         # A savepoint, so a race on the unique constraint leaves the outer transaction usable.
         with transaction.atomic():
             vendor.save()
     except IntegrityError as exc:
-        raise ValidationError({"legal_name": "A vendor with this name already exists."}) from exc
+        raise _duplicate_name() from exc
     return vendor
 
 

@@ -15,6 +15,17 @@ from api.permissions import HasOrgPerm, IsInviteHolder
 from api.throttling import ApiTokenThrottle, VendorIpThrottle
 
 
+def no_store(response):
+    """API answers carry one organization's data (or a vendor's answers): no cache may keep a copy."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class NoStoreMixin:
+    def finalize_response(self, request, response, *args, **kwargs):
+        return no_store(super().finalize_response(request, response, *args, **kwargs))
+
+
 def _forget_session_context(request) -> None:
     # The API authenticates by header only: whatever organization a browser session chose must not
     # carry over into a request that failed to authenticate.
@@ -24,7 +35,7 @@ def _forget_session_context(request) -> None:
     django_request.memberships = []
 
 
-class OrgApiMixin:
+class OrgApiMixin(NoStoreMixin):
     """Organization endpoints: personal API token, permission from the role table, one organization."""
 
     authentication_classes = [ApiTokenAuthentication]
@@ -46,7 +57,7 @@ class OrgApiMixin:
         return obj
 
 
-class VendorApiMixin:
+class VendorApiMixin(NoStoreMixin):
     """Vendor endpoints: the invite token alone, throttled per client address."""
 
     authentication_classes = [InviteAuthentication]

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api.views.base import NoStoreMixin
+
+
+class ApiSchemaView(NoStoreMixin, SpectacularAPIView):
+    """The OpenAPI document: always the current one, like every other API answer."""
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

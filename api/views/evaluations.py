@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.access import org_queryset, require_perm
 from accounts.roles import ROLE_PERMISSIONS, Perm
 from api.errors import ApiError, error
+from api.filters import StrictFilterBackend, StrictOrderingFilter
 from api.serializers import (
     AuditEventSerializer,
     ClarificationCreateSerializer,
@@ -69,7 +68,7 @@ class EvaluationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = EvaluationSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, StrictOrderingFilter]
     filterset_class = EvaluationFilter
     ordering_fields = ["created_at", "due_date", "overall_score", "status"]
     ordering = ["-created_at", "-id"]

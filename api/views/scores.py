@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.access import get_for_org, has_perm
 from accounts.roles import Perm
+from api.fields import StrictCharField
 from api.serializers import ScoreRunSerializer
 from api.views.base import OrgApiMixin, get_or_404
 from procurement.models import Evaluation, ScoreOverride, ScoreRun
@@ -21,7 +22,7 @@ from questionnaires.models import Question
 
 class ScoreOverrideInSerializer(serializers.Serializer):
     score = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
-    justification = serializers.CharField(max_length=5000)
+    justification = StrictCharField(max_length=5000)
 
 
 class ScoreOverrideSerializer(serializers.ModelSerializer):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from jsonschema import Draft202012Validator
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
@@ -12,36 +17,56 @@ from rest_framework.response import Response
 
 from accounts.roles import Perm
 from api.errors import ApiError, error
+from api.filters import StrictFilterBackend
 from api.serializers import TemplateDetailSerializer, TemplateSerializer
 from api.views.base import OrgApiMixin, get_or_404
 from questionnaires.models import Template
-from questionnaires.transfer import template_export, template_import
+from questionnaires.transfer import SCHEMA_PATH, template_export, template_import
 
 
-def import_errors(exc: DjangoValidationError) -> list[dict[str, str]]:
-    """The import's 'path: message' lines as error entries; '(top level)' is the whole file."""
+@cache
+def _file_format() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def import_errors(exc: DjangoValidationError, data) -> list[dict[str, str]]:
+    """The import's 'path: message' lines as error entries; '(top level)' is the whole file.
+
+    A file of the published shape can still break a rule across fields (a condition on a later
+    question, a choice question without choices): code "rule". A version already imported: "duplicate".
+    """
+    shaped = _file_format().is_valid(data)
     entries = []
     for line in exc.messages:
         path, sep, message = line.partition(": ")
         if not sep:
             path, message = "", line
         path = "" if path in ("(top level)", "(file)") else path
-        entries.append(error(path, message, "invalid"))
+        code = "invalid"
+        if shaped:
+            code = "duplicate" if "already has version" in message else "rule"
+        entries.append(error(path, message, code))
     return entries
 
 
+class TemplateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Template.Status.choices)
+    slug = django_filters.CharFilter(label="Slug")
+
+    class Meta:
+        model = Template
+        fields = ["status", "slug"]
+
+
 @extend_schema_view(
-    list=extend_schema(
-        summary="List templates (own and library)",
-        parameters=[
-            OpenApiParameter("status", enum=Template.Status.values, required=False),
-            OpenApiParameter("slug", str, required=False),
-        ],
-    ),
+    list=extend_schema(summary="List templates (own and library)"),
     retrieve=extend_schema(summary="A template version with its sections and questions"),
 )
 class TemplateViewSet(OrgApiMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TemplateSerializer
+    filter_backends = [StrictFilterBackend]
+    queryset = Template.objects.none()  # the model, for the schema; get_queryset picks the rows
+    filterset_class = TemplateFilter
     required_perms = {
         "list": Perm.VIEW,
         "retrieve": Perm.VIEW,
@@ -50,17 +75,7 @@ class TemplateViewSet(OrgApiMixin, viewsets.ReadOnlyModelViewSet):
     }
 
     def get_queryset(self):
-        templates = Template.objects.visible_to(self.request.organization).order_by(
-            "name", "slug", "-version"
-        )
-        if self.action == "list":
-            status_ = self.request.query_params.get("status")
-            if status_:
-                templates = templates.filter(status=status_)
-            slug = self.request.query_params.get("slug")
-            if slug:
-                templates = templates.filter(slug=slug)
-        return templates
+        return Template.objects.visible_to(self.request.organization).order_by("name", "slug", "-version")
 
     def get_object(self):
         # The library (organization = None) is shared, so the lookup is "visible to", not "owned by".
@@ -81,7 +96,7 @@ class TemplateViewSet(OrgApiMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Import a file in the exchange format as a new draft of your organization",
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": {"$ref": "#/components/schemas/TemplateFile"}},
         responses={201: TemplateDetailSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser])
@@ -89,6 +104,6 @@ class TemplateViewSet(OrgApiMixin, viewsets.ReadOnlyModelViewSet):
         try:
             template = template_import(data=request.data, organization=request.organization)
         except DjangoValidationError as exc:
-            raise ApiError(import_errors(exc)) from exc
+            raise ApiError(import_errors(exc, request.data)) from exc
         serializer = TemplateDetailSerializer(template, context={"export": template_export(template)})
         return Response(serializer.data, status=status.HTTP_201_CREATED)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from accounts.access import org_queryset
 from accounts.roles import Perm
-from api.serializers import ContactSerializer, ProductSerializer, VendorSerializer
+from api.filters import StrictFilterBackend
+from api.serializers import ContactSerializer, ErrorResponseSerializer, ProductSerializer, VendorSerializer
 from api.views.base import OrgApiMixin
 from vendors import services
 from vendors.models import Contact, Product, Vendor
@@ -50,14 +50,17 @@ class ContactFilter(ByVendorFilter):
 
 class _DirectoryViewSet(OrgApiMixin, viewsets.ModelViewSet):
     required_perms = CRUD_PERMS
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
 
 @extend_schema_view(
     list=extend_schema(summary="List vendors"),
     create=extend_schema(summary="Create a vendor"),
-    destroy=extend_schema(summary="Delete a vendor (refused once any of its products was evaluated)"),
+    destroy=extend_schema(
+        summary="Delete a vendor (refused once any of its products was evaluated)",
+        responses={204: None, 409: ErrorResponseSerializer},
+    ),
 )
 class VendorViewSet(_DirectoryViewSet):
     serializer_class = VendorSerializer
@@ -81,7 +84,10 @@ class VendorViewSet(_DirectoryViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List products"),
     create=extend_schema(summary="Create a product of a vendor"),
-    destroy=extend_schema(summary="Delete a product (refused once it was evaluated)"),
+    destroy=extend_schema(
+        summary="Delete a product (refused once it was evaluated)",
+        responses={204: None, 409: ErrorResponseSerializer},
+    ),
 )
 class ProductViewSet(_DirectoryViewSet):
     serializer_class = ProductSerializer
@@ -105,7 +111,10 @@ class ProductViewSet(_DirectoryViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List vendor contacts"),
     create=extend_schema(summary="Create a contact of a vendor"),
-    destroy=extend_schema(summary="Delete a contact (refused once it was invited)"),
+    destroy=extend_schema(
+        summary="Delete a contact (refused once it was invited)",
+        responses={204: None, 409: ErrorResponseSerializer},
+    ),
 )
 class ContactViewSet(_DirectoryViewSet):
     serializer_class = ContactSerializer

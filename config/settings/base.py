@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "ScoreRunStatusEnum": "procurement.models.ScoreRun.Status",
         "RiskTierEnum": "procurement.models.Evaluation.RiskTier",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

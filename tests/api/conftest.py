@@ -103,3 +103,15 @@ def invite(evaluation, questions, contact):
 @pytest.fixture
 def vendor_api(invite):
     return api_client(invite.token, scheme="Invite")
+
+
+# Filled by test_schema_fuzz: what the generated run covered, printed at the end of the session.
+FUZZ_STATS: dict = {"operations": set(), "requests": 0}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_STATS["operations"]:
+        terminalreporter.write_line(
+            f"schemathesis: {len(FUZZ_STATS['operations'])} operations, "
+            f"{FUZZ_STATS['requests']} requests, all checks"
+        )

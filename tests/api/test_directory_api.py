@@ -118,7 +118,7 @@ def test_duplicate_vendor_name_is_a_field_error(officer_api, org):
     response = officer_api.post("/api/v1/vendors/", {"legal_name": "acme ai"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"path": "legal_name", "message": "A vendor with this name already exists.", "code": "invalid"}
+        {"path": "legal_name", "message": "A vendor with this name already exists.", "code": "duplicate"}
     ]
 
 
@@ -141,7 +141,7 @@ def test_a_vendor_whose_product_was_evaluated_cannot_be_deleted(officer_api, org
     evaluation = EvaluationFactory(organization=org)
     vendor = evaluation.product.vendor
     response = officer_api.delete(f"/api/v1/vendors/{vendor.public_id}/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "in_use"
     assert Vendor.objects.filter(pk=vendor.pk).exists()
 
@@ -210,7 +210,7 @@ def test_contact_crud(officer_api, org):
 def test_an_invited_contact_cannot_be_deleted(officer_api, org):
     invite = InviteFactory(evaluation=EvaluationFactory(organization=org, status=Evaluation.Status.SENT))
     response = officer_api.delete(f"/api/v1/contacts/{invite.contact.public_id}/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert Contact.objects.filter(pk=invite.contact.pk).exists()
 
 
