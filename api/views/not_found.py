@@ -11,3 +11,11 @@ from api.views.base import no_store
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """No such endpoint (or a malformed id in the path): the API's 404, never the HTML page."""
     return no_store(JsonResponse({"errors": [error("", "Not found.", "not_found")]}, status=404))
+
+
+def api_server_error(request: HttpRequest) -> JsonResponse:
+    """A failure outside the API's views (middleware, URL resolution) still answers in its format."""
+    body = {
+        "errors": [error("", "Something went wrong on our side; please try again later.", "server_error")]
+    }
+    return no_store(JsonResponse(body, status=500))
