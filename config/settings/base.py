@@ -89,6 +89,18 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default serves a handful of people at once. WAL lets readers go on while one
+    # request writes; IMMEDIATE takes the write lock when a transaction starts, so two writers queue
+    # for `timeout` seconds instead of one failing at once with "database is locked" (a read lock
+    # cannot be upgraded while another connection writes, and SQLite does not wait for that case).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT_SECONDS", default=20),
+        }
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
