@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.client import client_ip, user_agent
 from accounts.models import User
+from accounts.ratelimit import fail_open
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.queue import enqueue_on_commit
 from procurement.services.audit import audit_record
@@ -188,10 +189,12 @@ def _guess_key(request: HttpRequest | None) -> str:
     return f"invite-guesses:{client_ip(request) or 'unknown'}"
 
 
+@fail_open(False)
 def invite_is_throttled(request: HttpRequest | None) -> bool:
     return (cache.get(_guess_key(request)) or 0) >= INVITE_GUESS_LIMIT
 
 
+@fail_open(None)
 def _count_guess(request: HttpRequest | None) -> None:
     key = _guess_key(request)
     if cache.add(key, 1, INVITE_GUESS_WINDOW_SECONDS):
@@ -200,6 +203,12 @@ def _count_guess(request: HttpRequest | None) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, INVITE_GUESS_WINDOW_SECONDS)
+
+
+# With the cache away every use gets its audit line: a longer timeline beats a gap in it.
+@fail_open(True)
+def _first_use_this_hour(invite: Invite) -> bool:
+    return cache.add(f"invite-used-audited:{invite.public_id}", 1, INVITE_USE_AUDIT_INTERVAL.total_seconds())
 
 
 def redact_token(text: str, token: str) -> str:
@@ -245,7 +254,7 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     Invite.objects.filter(pk=invite.pk).update(last_used_at=now)
     # The audit log gets at most one line per invite and hour, which keeps the timeline readable;
     # InviteUse above keeps every request.
-    if cache.add(f"invite-used-audited:{invite.public_id}", 1, INVITE_USE_AUDIT_INTERVAL.total_seconds()):
+    if _first_use_this_hour(invite):
         audit_record(
             organization=invite.evaluation.organization,
             evaluation=invite.evaluation,
