@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from vendors.models import Contact
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+
+logger = logging.getLogger(__name__)
 
 INVITE_USE_AUDIT_INTERVAL = timedelta(hours=1)
 
@@ -67,13 +70,15 @@ def invite_link(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/v/{token}/"
 
 
-def _enqueue_invite_email(invite: Invite, token: str) -> None:
-    invite_id = invite.pk
-    enqueue_on_commit("procurement.tasks.invite_email_send", invite_id, token)
+def _unmailed_hash() -> str:
+    """The hash of a token nobody knows: the link that works is minted when the e-mail goes out."""
+    return _new_token()[1]
 
 
-def _hash_prefix(invite: Invite) -> str:
-    return invite.token_hash[:6]
+def _enqueue_invite_email(invite: Invite) -> None:
+    # Only the invite's id and the time of this send reach the broker, never a clear token: the
+    # worker mints the link itself (see `invite_email_deliver`). The time tells a superseded send.
+    enqueue_on_commit("procurement.tasks.invite_email_send", invite.pk, invite.last_sent_at.isoformat())
 
 
 @transaction.atomic
@@ -114,12 +119,11 @@ def invite_send(
     invites = []
     now = timezone.now()
     for contact in contacts:
-        token, digest = _new_token()
         invite = Invite.objects.create(
             organization=evaluation.organization,
             evaluation=evaluation,
             contact=contact,
-            token_hash=digest,
+            token_hash=_unmailed_hash(),
             invited_by=invited_by,
             message=message,
             expires_at=_expiry(),
@@ -131,13 +135,9 @@ def invite_send(
             kind=AuditEvent.Kind.INVITE_SENT,
             summary=f"Invite sent to {contact.name} <{contact.email}>",
             user=invited_by,
-            data={
-                "invite": str(invite.public_id),
-                "contact": contact.email,
-                "hash_prefix": _hash_prefix(invite),
-            },
+            data={"invite": str(invite.public_id), "contact": contact.email},
         )
-        _enqueue_invite_email(invite, token)
+        _enqueue_invite_email(invite)
         invites.append(invite)
     return invites
 
@@ -150,8 +150,7 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
         raise ValidationError("This invite was revoked; send a new invite instead.")
     if invite.evaluation.status not in INVITABLE_STATUSES:
         raise ValidationError("This evaluation is closed to the vendor.")
-    token, digest = _new_token()
-    invite.token_hash = digest
+    invite.token_hash = _unmailed_hash()
     invite.expires_at = _expiry()
     invite.last_sent_at = timezone.now()
     invite.save(update_fields=["token_hash", "expires_at", "last_sent_at"])
@@ -161,9 +160,9 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
         kind=AuditEvent.Kind.INVITE_SENT,
         summary=f"Invite re-sent to {invite.contact.name} with a new link",
         user=user,
-        data={"invite": str(invite.public_id), "resent": True, "hash_prefix": _hash_prefix(invite)},
+        data={"invite": str(invite.public_id), "resent": True},
     )
-    _enqueue_invite_email(invite, token)
+    _enqueue_invite_email(invite)
     return invite
 
 
@@ -294,12 +293,11 @@ def invite_delegate(
         evaluation=evaluation, contact=contact, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).exists():
         raise ValidationError({"email": f"{contact.name} already has a working link to this questionnaire."})
-    token, digest = _new_token()
     delegated = Invite.objects.create(
         organization=evaluation.organization,
         evaluation=evaluation,
         contact=contact,
-        token_hash=digest,
+        token_hash=_unmailed_hash(),
         delegated_from=invite,
         invited_by=invite.invited_by,
         message=f"{invite.contact.name} asked you to help answer this questionnaire.",
@@ -317,34 +315,41 @@ def invite_delegate(
             "invite": str(delegated.public_id),
             "delegated_from": str(invite.public_id),
             "contact": contact.email,
-            "hash_prefix": _hash_prefix(delegated),
         },
     )
-    _enqueue_invite_email(delegated, token)
+    _enqueue_invite_email(delegated)
     return delegated
 
 
-def invite_email_deliver(*, invite_id: int, token: str) -> bool:
-    """Sends the invite e-mail if the token is still the invite's current one; False otherwise.
+@transaction.atomic
+def _mint_mailed_token(*, invite_id: int, sent_at: str) -> str | None:
+    """A fresh token for the e-mail of the send made at `sent_at`; None if that send is void.
 
-    A re-send replaces the token; an older queued e-mail must then not deliver a dead link.
+    Every delivery attempt mints anew, so only the link in the latest e-mail of an invite works: a
+    retried task (say the mail server failed after accepting the message) leaves no older link alive.
     """
+    invite = Invite.objects.select_for_update().filter(pk=invite_id).first()
+    if invite is None or not invite.is_active or invite.last_sent_at is None:
+        return None
+    if invite.last_sent_at != datetime.fromisoformat(sent_at):
+        return None  # a re-send replaced this send; its own task mails the link
+    token, digest = _new_token()
+    Invite.objects.filter(pk=invite.pk).update(token_hash=digest)
+    logger.info("Invite %s: link minted for e-mail (hash %s)", invite.public_id, digest[:6])
+    return token
+
+
+def invite_email_deliver(*, invite_id: int, sent_at: str) -> bool:
+    """Mints the invite's link and e-mails it, unless the send is void (revoked, expired, re-sent)."""
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
 
-    invite = (
-        Invite.objects.select_related(
-            "contact__vendor", "evaluation__organization", "evaluation__product", "invited_by"
-        )
-        .filter(pk=invite_id)
-        .first()
-    )
-    if (
-        invite is None
-        or not invite.is_active
-        or not hmac.compare_digest(invite.token_hash, invite_token_hash(token))
-    ):
+    token = _mint_mailed_token(invite_id=invite_id, sent_at=sent_at)
+    if token is None:
         return False
+    invite = Invite.objects.select_related(
+        "contact__vendor", "evaluation__organization", "evaluation__product", "invited_by"
+    ).get(pk=invite_id)
     context = {
         "invite": invite,
         "contact": invite.contact,
