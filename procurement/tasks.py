@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from procurement.models import Evaluation
 from procurement.services import notifications
-from procurement.services.invites import invite_email_deliver
+from procurement.services.invites import invite_email_deliver, invite_email_sweep
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
@@ -99,3 +99,9 @@ def invite_email_send(invite_id: int, sent_at: str) -> bool:
     send was replaced by a re-send, or whose invite was revoked or expired, sends nothing.
     """
     return invite_email_deliver(invite_id=invite_id, sent_at=sent_at)
+
+
+@shared_task(name="procurement.tasks.sweep_unmailed_invites", soft_time_limit=100, time_limit=120)
+def sweep_unmailed_invites() -> int:
+    """Beat: queues again the invite e-mails that never reached the broker."""
+    return invite_email_sweep()

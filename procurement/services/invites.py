@@ -15,12 +15,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.client import client_ip, user_agent
 from accounts.models import User
 from accounts.ratelimit import fail_open
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
-from procurement.queue import enqueue_on_commit
+from procurement.queue import enqueue
 from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from vendors.models import Contact
@@ -70,15 +71,45 @@ def invite_link(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/v/{token}/"
 
 
+# The stored hash of an invite whose link has not been e-mailed yet. A SHA-256 hex digest never holds
+# a "-", so no token resolves to it, and the e-mail sweep finds the invites still waiting for a mail.
+MAIL_PENDING_PREFIX = "pending-"
+INVITE_EMAIL_SWEEP_AFTER = timedelta(minutes=10)
+
+
 def _unmailed_hash() -> str:
-    """The hash of a token nobody knows: the link that works is minted when the e-mail goes out."""
-    return _new_token()[1]
+    return MAIL_PENDING_PREFIX + secrets.token_hex(28)
+
+
+def _publish_invite_email(invite_id: int, sent_at: str) -> None:
+    try:
+        enqueue("procurement.tasks.invite_email_send", invite_id, sent_at)
+    except (BrokerError, OSError):
+        # The invite is saved and its hash says "not mailed": the e-mail sweep sends it later.
+        logger.warning("Invite %s: e-mail not queued or sent; the sweep sends it", invite_id, exc_info=True)
 
 
 def _enqueue_invite_email(invite: Invite) -> None:
     # Only the invite's id and the time of this send reach the broker, never a clear token: the
     # worker mints the link itself (see `invite_email_deliver`). The time tells a superseded send.
-    enqueue_on_commit("procurement.tasks.invite_email_send", invite.pk, invite.last_sent_at.isoformat())
+    invite_id, sent_at = invite.pk, invite.last_sent_at.isoformat()
+    transaction.on_commit(lambda: _publish_invite_email(invite_id, sent_at))
+
+
+def invite_email_sweep(*, now: datetime | None = None) -> int:
+    """Queues again the e-mails of active invites still unmailed after a while (broker was down)."""
+    now = now or timezone.now()
+    pending = list(
+        Invite.objects.filter(
+            token_hash__startswith=MAIL_PENDING_PREFIX,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            last_sent_at__lt=now - INVITE_EMAIL_SWEEP_AFTER,
+        ).values_list("pk", "last_sent_at")[:500]
+    )
+    for invite_id, sent_at in pending:
+        _publish_invite_email(invite_id, sent_at.isoformat())
+    return len(pending)
 
 
 @transaction.atomic
@@ -323,16 +354,18 @@ def invite_delegate(
 
 @transaction.atomic
 def _mint_mailed_token(*, invite_id: int, sent_at: str) -> str | None:
-    """A fresh token for the e-mail of the send made at `sent_at`; None if that send is void.
+    """A fresh token for the e-mail of the send made at `sent_at`; None if there is nothing to mail.
 
-    Every delivery attempt mints anew, so only the link in the latest e-mail of an invite works: a
-    retried task (say the mail server failed after accepting the message) leaves no older link alive.
+    Nothing to mail: the invite is revoked or expired, a re-send replaced this send (its own task
+    mails the link), or this send's link was mailed already (a duplicate task).
     """
     invite = Invite.objects.select_for_update().filter(pk=invite_id).first()
     if invite is None or not invite.is_active or invite.last_sent_at is None:
         return None
     if invite.last_sent_at != datetime.fromisoformat(sent_at):
-        return None  # a re-send replaced this send; its own task mails the link
+        return None
+    if not invite.token_hash.startswith(MAIL_PENDING_PREFIX):
+        return None
     token, digest = _new_token()
     Invite.objects.filter(pk=invite.pk).update(token_hash=digest)
     logger.info("Invite %s: link minted for e-mail (hash %s)", invite.public_id, digest[:6])
@@ -340,13 +373,29 @@ def _mint_mailed_token(*, invite_id: int, sent_at: str) -> str | None:
 
 
 def invite_email_deliver(*, invite_id: int, sent_at: str) -> bool:
-    """Mints the invite's link and e-mails it, unless the send is void (revoked, expired, re-sent)."""
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
+    """Mints the invite's link and e-mails it; False when there is nothing to mail.
 
+    If sending fails the link is voided again before the error reaches the task's retry, so a retry
+    mints a new link: only the link of the latest e-mail handed to the mail server ever works, even
+    when a server failed after accepting the message.
+    """
     token = _mint_mailed_token(invite_id=invite_id, sent_at=sent_at)
     if token is None:
         return False
+    try:
+        _send_invite_email(invite_id=invite_id, token=token)
+    except Exception:
+        Invite.objects.filter(pk=invite_id, token_hash=invite_token_hash(token)).update(
+            token_hash=_unmailed_hash()
+        )
+        raise
+    return True
+
+
+def _send_invite_email(*, invite_id: int, token: str) -> None:
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+
     invite = Invite.objects.select_related(
         "contact__vendor", "evaluation__organization", "evaluation__product", "invited_by"
     ).get(pk=invite_id)
@@ -367,4 +416,3 @@ def invite_email_deliver(*, invite_id: int, sent_at: str) -> bool:
     )
     message.attach_alternative(render_to_string("emails/invite.html", context), "text/html")
     message.send()
-    return True

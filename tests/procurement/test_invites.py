@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.services.invites import (
+    MAIL_PENDING_PREFIX,
     invite_delegate,
+    invite_email_deliver,
     invite_resend,
     invite_resolve,
     invite_revoke,
@@ -112,16 +114,41 @@ def test_a_queued_email_of_a_superseded_send_is_not_sent(invite, officer):
     assert mail.outbox == []
 
 
-def test_a_retried_email_mints_a_new_link_and_only_the_latest_mailed_link_works(
-    invite, officer, client, django_capture_on_commit_callbacks
-):
+def test_a_duplicate_email_task_sends_nothing_more(invite, officer, django_capture_on_commit_callbacks):
     from procurement.tasks import invite_email_send
 
     with django_capture_on_commit_callbacks(execute=True):
         invite_resend(invite=invite, user=officer)
     invite.refresh_from_db()
-    # The same task again, as after a mail server that failed once the message was accepted.
-    assert invite_email_send(invite.pk, invite.last_sent_at.isoformat()) is True
+    assert invite_email_send(invite.pk, invite.last_sent_at.isoformat()) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_voids_its_link_and_the_retry_mails_a_new_one_that_works(
+    invite, officer, client, monkeypatch
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    from procurement.tasks import invite_email_send
+
+    sent_at = invite_resend(invite=invite, user=officer).last_sent_at.isoformat()
+    real_send = EmailMultiAlternatives.send
+    attempts = []
+
+    def send_then_fail_once(message, *args, **kwargs):
+        # The mail server accepted the message, then the connection broke before it said so.
+        result = real_send(message, *args, **kwargs)
+        attempts.append(message)
+        if len(attempts) == 1:
+            raise ConnectionResetError("connection reset by the mail server")
+        return result
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_then_fail_once)
+    with pytest.raises(ConnectionResetError):
+        invite_email_deliver(invite_id=invite.pk, sent_at=sent_at)
+    invite.refresh_from_db()
+    assert invite.token_hash.startswith(MAIL_PENDING_PREFIX)
+    assert invite_email_send(invite.pk, sent_at) is True  # the retry
     first, second = (_token_from_mail(m) for m in mail.outbox)
     assert first != second
     assert client.get(f"/v/{first}/").status_code == 404
