@@ -7,12 +7,21 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.client import client_ip
 from accounts.models import ApiToken
+from accounts.ratelimit import CACHE_ERRORS, log_cache_unavailable
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     # Read at request time (not import time) so that settings can change per deployment and test.
     def get_rate(self) -> str | None:
         return settings.API_THROTTLE_RATES.get(self.scope)
+
+    # Fails open like the other limits: with the cache away the API keeps answering, uncounted.
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as exc:
+            log_cache_unavailable(f"API request ({self.scope})", exc)
+            return True
 
 
 class VendorIpThrottle(_SettingsRateThrottle):

@@ -29,6 +29,11 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.sweep_queued_score_runs",
             "schedule": float(settings.SCORING_SWEEP_SECONDS),
         },
+        # Outbox for invite e-mails: links saved while the broker was down are mailed once it is back.
+        "sweep-unmailed-invites": {
+            "task": "procurement.tasks.sweep_unmailed_invites",
+            "schedule": float(settings.INVITE_EMAIL_SWEEP_SECONDS),
+        },
     }
 
 

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from procurement.models import Evaluation
 from procurement.services import notifications
-from procurement.services.invites import invite_email_deliver
+from procurement.services.invites import invite_email_deliver, invite_email_sweep
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
@@ -92,11 +92,16 @@ def sweep_queued_score_runs() -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def invite_email_send(invite_id: int, token: str) -> bool:
+def invite_email_send(invite_id: int, sent_at: str) -> bool:
     """E-mails the personal link of an invite.
 
-    The clear token travels as an argument because the database stores only its hash: there is no
-    other way for the worker to build the link. The service refuses a token that is no longer the
-    invite's current one, so a retried or stale task never sends a dead or superseded link.
+    The message carries no token: the worker mints the link (only its hash is stored). A task whose
+    send was replaced by a re-send, or whose invite was revoked or expired, sends nothing.
     """
-    return invite_email_deliver(invite_id=invite_id, token=token)
+    return invite_email_deliver(invite_id=invite_id, sent_at=sent_at)
+
+
+@shared_task(name="procurement.tasks.sweep_unmailed_invites", soft_time_limit=100, time_limit=120)
+def sweep_unmailed_invites() -> int:
+    """Beat: queues again the invite e-mails that never reached the broker."""
+    return invite_email_sweep()

@@ -6,6 +6,10 @@ from config.settings.base import BASE_DIR, DATABASES, env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A real worker process started by a test writes its e-mails to files there, for the test to read.
+if env("TEST_WORKER_EMAIL_DIR", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("TEST_WORKER_EMAIL_DIR")
 # Eager unless a test starts real worker and beat processes, which must publish to the broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"

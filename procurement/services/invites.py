@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,11 +15,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.client import client_ip, user_agent
 from accounts.models import User
+from accounts.ratelimit import fail_open
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
-from procurement.queue import enqueue_on_commit
+from procurement.queue import enqueue
 from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from vendors.models import Contact
@@ -26,6 +29,8 @@ from vendors.models import Contact
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+
+logger = logging.getLogger(__name__)
 
 INVITE_USE_AUDIT_INTERVAL = timedelta(hours=1)
 
@@ -66,13 +71,45 @@ def invite_link(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/v/{token}/"
 
 
-def _enqueue_invite_email(invite: Invite, token: str) -> None:
-    invite_id = invite.pk
-    enqueue_on_commit("procurement.tasks.invite_email_send", invite_id, token)
+# The stored hash of an invite whose link has not been e-mailed yet. A SHA-256 hex digest never holds
+# a "-", so no token resolves to it, and the e-mail sweep finds the invites still waiting for a mail.
+MAIL_PENDING_PREFIX = "pending-"
+INVITE_EMAIL_SWEEP_AFTER = timedelta(minutes=10)
 
 
-def _hash_prefix(invite: Invite) -> str:
-    return invite.token_hash[:6]
+def _unmailed_hash() -> str:
+    return MAIL_PENDING_PREFIX + secrets.token_hex(28)
+
+
+def _publish_invite_email(invite_id: int, sent_at: str) -> None:
+    try:
+        enqueue("procurement.tasks.invite_email_send", invite_id, sent_at)
+    except (BrokerError, OSError):
+        # The invite is saved and its hash says "not mailed": the e-mail sweep sends it later.
+        logger.warning("Invite %s: e-mail not queued or sent; the sweep sends it", invite_id, exc_info=True)
+
+
+def _enqueue_invite_email(invite: Invite) -> None:
+    # Only the invite's id and the time of this send reach the broker, never a clear token: the
+    # worker mints the link itself (see `invite_email_deliver`). The time tells a superseded send.
+    invite_id, sent_at = invite.pk, invite.last_sent_at.isoformat()
+    transaction.on_commit(lambda: _publish_invite_email(invite_id, sent_at))
+
+
+def invite_email_sweep(*, now: datetime | None = None) -> int:
+    """Queues again the e-mails of active invites still unmailed after a while (broker was down)."""
+    now = now or timezone.now()
+    pending = list(
+        Invite.objects.filter(
+            token_hash__startswith=MAIL_PENDING_PREFIX,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            last_sent_at__lt=now - INVITE_EMAIL_SWEEP_AFTER,
+        ).values_list("pk", "last_sent_at")[:500]
+    )
+    for invite_id, sent_at in pending:
+        _publish_invite_email(invite_id, sent_at.isoformat())
+    return len(pending)
 
 
 @transaction.atomic
@@ -113,12 +150,11 @@ def invite_send(
     invites = []
     now = timezone.now()
     for contact in contacts:
-        token, digest = _new_token()
         invite = Invite.objects.create(
             organization=evaluation.organization,
             evaluation=evaluation,
             contact=contact,
-            token_hash=digest,
+            token_hash=_unmailed_hash(),
             invited_by=invited_by,
             message=message,
             expires_at=_expiry(),
@@ -130,13 +166,9 @@ def invite_send(
             kind=AuditEvent.Kind.INVITE_SENT,
             summary=f"Invite sent to {contact.name} <{contact.email}>",
             user=invited_by,
-            data={
-                "invite": str(invite.public_id),
-                "contact": contact.email,
-                "hash_prefix": _hash_prefix(invite),
-            },
+            data={"invite": str(invite.public_id), "contact": contact.email},
         )
-        _enqueue_invite_email(invite, token)
+        _enqueue_invite_email(invite)
         invites.append(invite)
     return invites
 
@@ -149,8 +181,7 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
         raise ValidationError("This invite was revoked; send a new invite instead.")
     if invite.evaluation.status not in INVITABLE_STATUSES:
         raise ValidationError("This evaluation is closed to the vendor.")
-    token, digest = _new_token()
-    invite.token_hash = digest
+    invite.token_hash = _unmailed_hash()
     invite.expires_at = _expiry()
     invite.last_sent_at = timezone.now()
     invite.save(update_fields=["token_hash", "expires_at", "last_sent_at"])
@@ -160,9 +191,9 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
         kind=AuditEvent.Kind.INVITE_SENT,
         summary=f"Invite re-sent to {invite.contact.name} with a new link",
         user=user,
-        data={"invite": str(invite.public_id), "resent": True, "hash_prefix": _hash_prefix(invite)},
+        data={"invite": str(invite.public_id), "resent": True},
     )
-    _enqueue_invite_email(invite, token)
+    _enqueue_invite_email(invite)
     return invite
 
 
@@ -188,10 +219,12 @@ def _guess_key(request: HttpRequest | None) -> str:
     return f"invite-guesses:{client_ip(request) or 'unknown'}"
 
 
+@fail_open(False)
 def invite_is_throttled(request: HttpRequest | None) -> bool:
     return (cache.get(_guess_key(request)) or 0) >= INVITE_GUESS_LIMIT
 
 
+@fail_open(None)
 def _count_guess(request: HttpRequest | None) -> None:
     key = _guess_key(request)
     if cache.add(key, 1, INVITE_GUESS_WINDOW_SECONDS):
@@ -200,6 +233,12 @@ def _count_guess(request: HttpRequest | None) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, INVITE_GUESS_WINDOW_SECONDS)
+
+
+# With the cache away every use gets its audit line: a longer timeline beats a gap in it.
+@fail_open(True)
+def _first_use_this_hour(invite: Invite) -> bool:
+    return cache.add(f"invite-used-audited:{invite.public_id}", 1, INVITE_USE_AUDIT_INTERVAL.total_seconds())
 
 
 def redact_token(text: str, token: str) -> str:
@@ -248,7 +287,7 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     Invite.objects.filter(pk=invite.pk).update(last_used_at=now)
     # The audit log gets at most one line per invite and hour, which keeps the timeline readable;
     # InviteUse above keeps every request.
-    if cache.add(f"invite-used-audited:{invite.public_id}", 1, INVITE_USE_AUDIT_INTERVAL.total_seconds()):
+    if _first_use_this_hour(invite):
         audit_record(
             organization=invite.evaluation.organization,
             evaluation=invite.evaluation,
@@ -288,12 +327,11 @@ def invite_delegate(
         evaluation=evaluation, contact=contact, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).exists():
         raise ValidationError({"email": f"{contact.name} already has a working link to this questionnaire."})
-    token, digest = _new_token()
     delegated = Invite.objects.create(
         organization=evaluation.organization,
         evaluation=evaluation,
         contact=contact,
-        token_hash=digest,
+        token_hash=_unmailed_hash(),
         delegated_from=invite,
         invited_by=invite.invited_by,
         message=f"{invite.contact.name} asked you to help answer this questionnaire.",
@@ -311,34 +349,59 @@ def invite_delegate(
             "invite": str(delegated.public_id),
             "delegated_from": str(invite.public_id),
             "contact": contact.email,
-            "hash_prefix": _hash_prefix(delegated),
         },
     )
-    _enqueue_invite_email(delegated, token)
+    _enqueue_invite_email(delegated)
     return delegated
 
 
-def invite_email_deliver(*, invite_id: int, token: str) -> bool:
-    """Sends the invite e-mail if the token is still the invite's current one; False otherwise.
+@transaction.atomic
+def _mint_mailed_token(*, invite_id: int, sent_at: str) -> str | None:
+    """A fresh token for the e-mail of the send made at `sent_at`; None if there is nothing to mail.
 
-    A re-send replaces the token; an older queued e-mail must then not deliver a dead link.
+    Nothing to mail: the invite is revoked or expired, a re-send replaced this send (its own task
+    mails the link), or this send's link was mailed already (a duplicate task).
     """
+    invite = Invite.objects.select_for_update().filter(pk=invite_id).first()
+    if invite is None or not invite.is_active or invite.last_sent_at is None:
+        return None
+    if invite.last_sent_at != datetime.fromisoformat(sent_at):
+        return None
+    if not invite.token_hash.startswith(MAIL_PENDING_PREFIX):
+        return None
+    token, digest = _new_token()
+    Invite.objects.filter(pk=invite.pk).update(token_hash=digest)
+    logger.info("Invite %s: link minted for e-mail (hash %s)", invite.public_id, digest[:6])
+    return token
+
+
+def invite_email_deliver(*, invite_id: int, sent_at: str) -> bool:
+    """Mints the invite's link and e-mails it; False when there is nothing to mail.
+
+    If sending fails the link is voided again before the error reaches the task's retry, so a retry
+    mints a new link: only the link of the latest e-mail handed to the mail server ever works, even
+    when a server failed after accepting the message.
+    """
+    token = _mint_mailed_token(invite_id=invite_id, sent_at=sent_at)
+    if token is None:
+        return False
+    try:
+        _send_invite_email(invite_id=invite_id, token=token)
+    except Exception:
+        Invite.objects.filter(pk=invite_id, token_hash=invite_token_hash(token)).update(
+            token_hash=_unmailed_hash()
+        )
+        raise
+    return True
+
+
+def _send_invite_email(*, invite_id: int, token: str) -> None:
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
 
-    invite = (
-        Invite.objects.select_related(
-            "contact__vendor", "evaluation__organization", "evaluation__product", "invited_by"
-        )
-        .filter(pk=invite_id)
-        .first()
-    )
-    if (
-        invite is None
-        or not invite.is_active
-        or not hmac.compare_digest(invite.token_hash, invite_token_hash(token))
-    ):
-        return False
+    invite = Invite.objects.select_related(
+        "contact__vendor", "evaluation__organization", "evaluation__product", "invited_by"
+    ).get(pk=invite_id)
     context = {
         "invite": invite,
         "contact": invite.contact,
@@ -356,4 +419,3 @@ def invite_email_deliver(*, invite_id: int, token: str) -> bool:
     )
     message.attach_alternative(render_to_string("emails/invite.html", context), "text/html")
     message.send()
-    return True

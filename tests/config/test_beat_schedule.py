@@ -29,6 +29,7 @@ def test_the_project_tasks_are_registered():
         "procurement.tasks.send_due_reminders",
         "procurement.tasks.notify_evaluation_submitted",
         "procurement.tasks.invite_email_send",
+        "procurement.tasks.sweep_unmailed_invites",
         "reports.render_report",
     } <= names
 

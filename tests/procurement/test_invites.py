@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.services.invites import (
+    MAIL_PENDING_PREFIX,
     invite_delegate,
+    invite_email_deliver,
     invite_is_throttled,
     invite_resend,
     invite_resolve,
@@ -67,7 +69,7 @@ def test_invite_send_emails_a_personal_link_with_text_and_html(
     event = AuditEvent.objects.get(evaluation=draft, kind=AuditEvent.Kind.INVITE_SENT)
     assert token not in str(event.data)
     assert token not in event.summary
-    assert event.data["hash_prefix"] == invite.token_hash[:6]
+    assert event.data == {"invite": str(invite.public_id), "contact": contact.email}
 
 
 def test_tokens_differ_for_every_invite(draft, officer):
@@ -104,12 +106,63 @@ def test_resend_issues_a_new_token_and_the_old_one_stops_working(
     assert client.get(f"/v/{new_token}/").status_code == 200
 
 
-def test_a_queued_email_with_a_superseded_token_is_not_sent(invite, officer):
+def test_a_queued_email_of_a_superseded_send_is_not_sent(invite, officer):
     from procurement.tasks import invite_email_send
 
-    old = invite.token
+    first_send = invite_resend(invite=invite, user=officer).last_sent_at.isoformat()
     invite_resend(invite=invite, user=officer)
-    assert invite_email_send(invite.pk, old) is False
+    assert invite_email_send(invite.pk, first_send) is False
+    assert mail.outbox == []
+
+
+def test_a_duplicate_email_task_sends_nothing_more(invite, officer, django_capture_on_commit_callbacks):
+    from procurement.tasks import invite_email_send
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_resend(invite=invite, user=officer)
+    invite.refresh_from_db()
+    assert invite_email_send(invite.pk, invite.last_sent_at.isoformat()) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_voids_its_link_and_the_retry_mails_a_new_one_that_works(
+    invite, officer, client, monkeypatch
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    from procurement.tasks import invite_email_send
+
+    sent_at = invite_resend(invite=invite, user=officer).last_sent_at.isoformat()
+    real_send = EmailMultiAlternatives.send
+    attempts = []
+
+    def send_then_fail_once(message, *args, **kwargs):
+        # The mail server accepted the message, then the connection broke before it said so.
+        result = real_send(message, *args, **kwargs)
+        attempts.append(message)
+        if len(attempts) == 1:
+            raise ConnectionResetError("connection reset by the mail server")
+        return result
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_then_fail_once)
+    with pytest.raises(ConnectionResetError):
+        invite_email_deliver(invite_id=invite.pk, sent_at=sent_at)
+    invite.refresh_from_db()
+    assert invite.token_hash.startswith(MAIL_PENDING_PREFIX)
+    assert invite_email_send(invite.pk, sent_at) is True  # the retry
+    first, second = (_token_from_mail(m) for m in mail.outbox)
+    assert first != second
+    assert client.get(f"/v/{first}/").status_code == 404
+    assert client.get(f"/v/{second}/").status_code == 200
+
+
+def test_a_revoked_invite_gets_no_email_from_a_queued_task(invite, officer):
+    from procurement.tasks import invite_email_send
+
+    invite_resend(invite=invite, user=officer)
+    invite.refresh_from_db()
+    invite_revoke(invite=invite, user=officer)
+    assert invite_email_send(invite.pk, invite.last_sent_at.isoformat()) is False
     assert mail.outbox == []
 
 
