@@ -102,7 +102,8 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
     form = AnswerForm(question, request.POST)
     before = {q.pk: data.state.is_visible(q) for q in data.questions_of(section)}
     item_extra: dict[str, Any] = {}
-    if form.is_valid():
+    # A table whose only change is rows held back has nothing to store; the page shows why.
+    if form.is_valid() and not (form.held and _unchanged(data, question, form)):
         try:
             answer = answer_save(
                 evaluation=evaluation,
@@ -119,13 +120,18 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
             form.value_errors.extend(exc.messages)
         else:
             data = data.with_answer(answer)
-            form = None
             item_extra = {"saved": True}
+            # Table rows held back stay on the page as typed, with their messages.
+            if not form.held:
+                form = None
     if not request.htmx:
         if form is None:
             messages.success(request, "Saved.")
             return redirect(_section_url(invite, section, question))
-        messages.error(request, "The answer was not saved: see the message beside the question.")
+        if item_extra.get("saved"):
+            messages.warning(request, "The complete rows were saved; see the rows that were not.")
+        else:
+            messages.error(request, "The answer was not saved: see the message beside the question.")
         items = [
             question_view(
                 data,
@@ -148,6 +154,13 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
     context = page_context(invite, data, section, [item])
     context.update({"item": item, "changed": changed})
     return render(request, "portal/_answer_response.html", context)
+
+
+def _unchanged(data, question: Question, form: AnswerForm) -> bool:
+    stored = data.answers.get(question.pk)
+    unchanged_value = (stored.value if stored else None) == form.cleaned_data["value"]
+    unchanged_na = bool(stored and stored.is_not_applicable) == form.cleaned_data["not_applicable"]
+    return unchanged_value and unchanged_na
 
 
 def _section_url(invite: Invite, section, question: Question | None = None) -> str:
@@ -174,10 +187,9 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
         if not form.is_valid():
             problems[question.pk] = {}
             continue
-        stored = data.answers.get(question.pk)
-        unchanged_value = (stored.value if stored else None) == form.cleaned_data["value"]
-        unchanged_na = bool(stored and stored.is_not_applicable) == form.cleaned_data["not_applicable"]
-        if unchanged_value and unchanged_na:
+        if _unchanged(data, question, form):
+            if form.held:
+                problems[question.pk] = {}
             continue
         try:
             answer = answer_save(
@@ -196,6 +208,8 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
             problems[question.pk] = {}
         else:
             data = data.with_answer(answer)
+            if form.held:
+                problems[question.pk] = {"saved": True}
     if not problems:
         messages.success(request, "Section saved.")
         return redirect(_section_url(invite, section))
