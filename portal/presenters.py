@@ -122,7 +122,16 @@ def sections_nav(data: EvaluationSnapshot) -> list[dict]:
     nav = []
     for section in data.sections:
         done, total = data.state.progress(data.questions_of(section))
-        nav.append({"section": section, "done": done, "total": total, "complete": done == total})
+        # A section with nothing required shown is not "complete": the vendor has done nothing there.
+        nav.append(
+            {
+                "section": section,
+                "done": done,
+                "total": total,
+                "complete": total > 0 and done == total,
+                "nothing_required": total == 0,
+            }
+        )
     return nav
 
 

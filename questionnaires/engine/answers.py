@@ -259,13 +259,28 @@ class QuestionnaireState:
         ]
 
     def progress(self, questions: Iterable[Any] | None = None) -> tuple[int, int]:
-        """(answered, total) over the visible required questions; hidden ones do not count."""
-        required = [
-            q
-            for q in (self.questions if questions is None else questions)
-            if q.is_required and self.is_visible(q)
-        ]
-        return sum(1 for q in required if self.is_answered(q)), len(required)
+        """(complete, total) items, where an item is a question together with its follow-ups.
+
+        A follow-up (a question shown by a condition) belongs to the item of the question it
+        depends on, so answering a question that reveals follow-ups does not move the total; the
+        item is complete when every shown required question in it is answered. Over a part of
+        the questionnaire (a section) a follow-up whose parent lies elsewhere starts its own item,
+        counted only while it is shown. Hidden questions never count.
+        """
+        questions = list(self.questions if questions is None else questions)
+        within = {q.key for q in questions}
+        parent = {
+            q.key: (q.condition or {}).get("question") for q in questions if isinstance(q.condition, Mapping)
+        }
+        items: dict[str, list[Any]] = {}
+        for question in questions:
+            head = question.key
+            while parent.get(head) in within:
+                head = parent[head]
+            if question.is_required and self.is_visible(question):
+                items.setdefault(head, []).append(question)
+        done = sum(1 for members in items.values() if all(self.is_answered(q) for q in members))
+        return done, len(items)
 
 
 def percent(done: int, total: int) -> int:
