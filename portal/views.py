@@ -33,6 +33,8 @@ from procurement.services.invites import invite_delegate, invite_resolve
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
+from reports import services as report_services
+from reports.models import Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -363,10 +365,46 @@ def portal_submit(request: HttpRequest, invite: Invite) -> HttpResponse:
     return redirect("portal_questionnaire", invite._token)
 
 
+ANSWERS_PDF = "portal/portal_answers_pdf.html"
+
+
+def _not_submitted(exc: ValidationError) -> HttpResponse:
+    return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 @invite_required
 def portal_answers_pdf(request: HttpRequest, invite: Invite) -> HttpResponse:
-    """The vendor's own submitted answers as a PDF: no internal comments, no scores."""
-    from reports.views import vendor_answers_pdf
+    """The vendor's own answers as a PDF (no internal comments, no scores), once it is ready."""
+    from reports.views import vendor_answers_download
 
-    return vendor_answers_pdf(request, invite.evaluation, contact=invite.contact)
+    try:
+        report = report_services.vendor_answers_current(evaluation=invite.evaluation)
+    except ValidationError as exc:
+        return _not_submitted(exc)
+    if report is None or report.status != Report.Status.DONE:
+        return redirect("portal_answers_pdf_status", invite._token)
+    return vendor_answers_download(request, report, contact=invite.contact)
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_answers_pdf_status(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """Asks the worker for the PDF and shows its state; the htmx fragment polls itself.
+
+    A full questionnaire takes longer to lay out than a web request may last, so the PDF is never
+    rendered here.
+    """
+    try:
+        report = report_services.vendor_answers_current(evaluation=invite.evaluation)
+        # Opening the page asks for the PDF once; after a failure only the vendor's retry asks again.
+        if request.method == "POST" or report is None:
+            report = report_services.vendor_answers_request(evaluation=invite.evaluation)
+    except ValidationError as exc:
+        return _not_submitted(exc)
+    if request.method == "POST" and not request.htmx:
+        return redirect("portal_answers_pdf_status", invite._token)
+    context = {"invite": invite, "evaluation": invite.evaluation, "token": invite._token, "report": report}
+    if request.htmx:
+        return render(request, f"{ANSWERS_PDF}#pdf_status", context)
+    return render(request, ANSWERS_PDF, context)

@@ -90,6 +90,7 @@ def report_generate(request: HttpRequest, public_id) -> HttpResponse:
 @member_required(Perm.VIEW_REPORTS)
 def report_status(request: HttpRequest, public_id) -> HttpResponse:
     report = get_for_org(request, Report.objects.select_related("evaluation"), public_id=public_id)
+    report = services.report_fail_if_stuck(report=report)
     return render(request, "reports/_report_status.html", {"report": report})
 
 
@@ -107,14 +108,10 @@ def report_download(request: HttpRequest, public_id) -> HttpResponse:
     return _pdf_response(report)
 
 
-def vendor_answers_pdf(
-    request: HttpRequest, evaluation: Evaluation, contact: Contact | None = None
+def vendor_answers_download(
+    request: HttpRequest, report: Report, contact: Contact | None = None
 ) -> HttpResponse:
-    """The vendor's PDF of its own submitted answers. The caller has already authorised `evaluation`."""
-    try:
-        report = services.vendor_answers_report(evaluation=evaluation)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8")
+    """Serves a finished vendor answers PDF, audited. The caller has already authorised it."""
     services.report_download(report=report, contact=contact, request=request)
     return _pdf_response(report)
 
