@@ -1,8 +1,8 @@
 """Comparison PDF of two full evaluations of the shipped library questionnaire (238 questions).
 
-Prints, for the comparison and for the vendor's answers PDF of one evaluation, the time spent
-building the context (queries), rendering the HTML and laying it out with WeasyPrint, and the
-number of queries. Both must fit well within the report task's soft time limit.
+Prints, for the comparison and for the vendor's answers and due-diligence PDFs of one evaluation,
+the time spent building the context, rendering the HTML and laying it out with WeasyPrint, and the
+number of queries. Each must fit well within the report task's soft time limit.
 
     .venv/bin/python benchmarks/comparison_render.py
 """
@@ -75,7 +75,7 @@ def main() -> None:
     try:
         from questionnaires.models import Template
         from reports.comparison import comparison_context
-        from reports.context import vendor_answers_context
+        from reports.context import due_diligence_context, vendor_answers_context
         from reports.pdf import render_pdf, render_report_html
         from tests.factories import OrganizationFactory
 
@@ -89,8 +89,11 @@ def main() -> None:
         for name, build in (
             ("comparison of two", lambda: comparison_context([first, second])),
             ("vendor answers of one", lambda: vendor_answers_context(first)),
+            ("due diligence of one", lambda: due_diligence_context(first)),
         ):
-            kind = "comparison" if name.startswith("comparison") else "vendor_answers"
+            kind = {"comparison": "comparison", "vendor": "vendor_answers", "due": "due_diligence"}[
+                name.split()[0]
+            ]
             print(name)
             start = time.perf_counter()
             context = _timed("context", build)
