@@ -60,6 +60,8 @@ def report_panel(request: HttpRequest, public_id) -> HttpResponse:
     context = {"evaluation": evaluation, "may_download": has_perm(request, Perm.VIEW_REPORTS)}
     if context["may_download"]:
         report = services.latest_report(evaluation)
+        if report is not None:
+            report = services.report_fail_if_stuck(report=report)
         context["report"] = report
         context["is_current"] = bool(report) and report.content_hash == services.content_hash(
             Report.Kind.DUE_DILIGENCE, contexts.due_diligence_context(evaluation)
@@ -155,6 +157,8 @@ def comparison(request: HttpRequest) -> HttpResponse:
             .filter(kind=Report.Kind.COMPARISON, public_id__in=_valid([request.GET["report"]]))
             .first()
         )
+        if report is not None:
+            report = services.report_fail_if_stuck(report=report)
     candidates = org_queryset(request, EVALUATIONS).order_by("-created_at")[:200]
     return render(
         request,

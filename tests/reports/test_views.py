@@ -103,6 +103,35 @@ def test_the_panel_polls_while_the_report_renders(compliance_client, evaluation)
     assert b'hx-trigger="every 2s"' in response.content
 
 
+def test_a_report_left_rendering_by_a_killed_worker_stops_polling_and_shows_failed(
+    compliance_client, evaluation, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 61)
+    report = Report.objects.create(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind="due_diligence",
+        content_hash="h",
+        status=Report.Status.RENDERING,
+        started_at=started,
+    )
+    for url in (
+        reverse("report_panel", args=[evaluation.public_id]),
+        reverse("report_status", args=[report.public_id]),
+    ):
+        body = compliance_client.get(url).content.decode()
+        assert "The report could not be produced" in body
+        assert 'hx-trigger="every 2s"' not in body
+        if url.endswith("/panel/"):
+            assert "Generate report" in body
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+
+
 def test_the_panel_tells_reviewers_that_reports_are_not_theirs(reviewer_client, evaluation):
     response = reviewer_client.get(reverse("report_panel", args=[evaluation.public_id]))
     assert response.status_code == 200
