@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from questionnaires.engine.answers import TABLE_MAX_ROWS, clean_value
+from questionnaires.engine.answers import TABLE_MAX_ROWS, clean_table, clean_value
 from questionnaires.models import Question
 
 
@@ -15,7 +15,8 @@ class AnswerForm(forms.Form):
     """One question's input. Prefixed by the question id so that a whole section posts as one form.
 
     The raw typed value is kept on `typed`, so that a validation error re-renders exactly what the
-    vendor entered.
+    vendor entered. A table saves its complete rows; the rows it holds back are described in
+    `held` (the form is still valid), and the page keeps showing them as typed.
     """
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
@@ -26,6 +27,7 @@ class AnswerForm(forms.Form):
         self.question = question
         self.typed: Any = self._raw_value() if data is not None else None
         self.value_errors: list[str] = []
+        self.held: list[str] = []
 
     @property
     def is_present(self) -> bool:
@@ -57,7 +59,12 @@ class AnswerForm(forms.Form):
             cleaned["value"] = None
             return cleaned
         try:
-            cleaned["value"] = clean_value(self.question, self.typed)
+            if self.question.type == Question.Type.TABLE:
+                table = clean_table(self.question.options or {}, self.typed)
+                cleaned["value"] = table.rows or None
+                self.held = table.held
+            else:
+                cleaned["value"] = clean_value(self.question, self.typed)
         except ValidationError as exc:
             self.value_errors.extend(exc.messages)
             raise ValidationError("invalid") from None

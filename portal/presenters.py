@@ -50,9 +50,19 @@ class QuestionView:
     def table_rows(self) -> list[list[tuple[dict, Any]]]:
         columns = self.question.columns
         rows = self.value if isinstance(self.value, list) else []
-        if not rows and self.question.options.get("required_rows"):
-            row_key = self.question.options.get("row_key")
-            rows = [{row_key: label} for label in self.question.options["required_rows"]]
+        row_key = self.question.options.get("row_key")
+        if row_key and self.editable:
+            # Every required row keeps its pre-filled label until it is answered, so saving some
+            # rows does not make the others disappear from the form.
+            present = {str((r or {}).get(row_key, "")).strip().casefold() for r in rows}
+            rows = [
+                *rows,
+                *(
+                    {row_key: label}
+                    for label in self.question.options.get("required_rows") or []
+                    if str(label).strip().casefold() not in present
+                ),
+            ]
         blank = [{}] if self.editable else []
         return [[(c, (r or {}).get(c["key"], "")) for c in columns] for r in [*rows, *blank]]
 
@@ -102,6 +112,7 @@ def question_view(
         view.errors = form.value_errors or [
             e for errs in form.errors.values() for e in errs if e != "invalid"
         ]
+        view.errors = [*view.errors, *form.held]
     for key, value in extra.items():
         setattr(view, key, value)
     return view
@@ -111,7 +122,16 @@ def sections_nav(data: EvaluationSnapshot) -> list[dict]:
     nav = []
     for section in data.sections:
         done, total = data.state.progress(data.questions_of(section))
-        nav.append({"section": section, "done": done, "total": total, "complete": done == total})
+        # A section with nothing required shown is not "complete": the vendor has done nothing there.
+        nav.append(
+            {
+                "section": section,
+                "done": done,
+                "total": total,
+                "complete": total > 0 and done == total,
+                "nothing_required": total == 0,
+            }
+        )
     return nav
 
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("<str:token>/review/", views.portal_review, name="portal_review"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
     path("<str:token>/answers.pdf", views.portal_answers_pdf, name="portal_answers_pdf"),
+    path("<str:token>/answers-pdf/", views.portal_answers_pdf_status, name="portal_answers_pdf_status"),
 ]

@@ -33,6 +33,8 @@ from procurement.services.invites import invite_delegate, invite_resolve
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
+from reports import services as report_services
+from reports.models import Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,7 +104,8 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
     form = AnswerForm(question, request.POST)
     before = {q.pk: data.state.is_visible(q) for q in data.questions_of(section)}
     item_extra: dict[str, Any] = {}
-    if form.is_valid():
+    # A table whose only change is rows held back has nothing to store; the page shows why.
+    if form.is_valid() and not (form.held and _unchanged(data, question, form)):
         try:
             answer = answer_save(
                 evaluation=evaluation,
@@ -119,13 +122,18 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
             form.value_errors.extend(exc.messages)
         else:
             data = data.with_answer(answer)
-            form = None
             item_extra = {"saved": True}
+            # Table rows held back stay on the page as typed, with their messages.
+            if not form.held:
+                form = None
     if not request.htmx:
         if form is None:
             messages.success(request, "Saved.")
             return redirect(_section_url(invite, section, question))
-        messages.error(request, "The answer was not saved: see the message beside the question.")
+        if item_extra.get("saved"):
+            messages.warning(request, "The complete rows were saved; see the rows that were not.")
+        else:
+            messages.error(request, "The answer was not saved: see the message beside the question.")
         items = [
             question_view(
                 data,
@@ -148,6 +156,13 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
     context = page_context(invite, data, section, [item])
     context.update({"item": item, "changed": changed})
     return render(request, "portal/_answer_response.html", context)
+
+
+def _unchanged(data, question: Question, form: AnswerForm) -> bool:
+    stored = data.answers.get(question.pk)
+    unchanged_value = (stored.value if stored else None) == form.cleaned_data["value"]
+    unchanged_na = bool(stored and stored.is_not_applicable) == form.cleaned_data["not_applicable"]
+    return unchanged_value and unchanged_na
 
 
 def _section_url(invite: Invite, section, question: Question | None = None) -> str:
@@ -174,10 +189,9 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
         if not form.is_valid():
             problems[question.pk] = {}
             continue
-        stored = data.answers.get(question.pk)
-        unchanged_value = (stored.value if stored else None) == form.cleaned_data["value"]
-        unchanged_na = bool(stored and stored.is_not_applicable) == form.cleaned_data["not_applicable"]
-        if unchanged_value and unchanged_na:
+        if _unchanged(data, question, form):
+            if form.held:
+                problems[question.pk] = {}
             continue
         try:
             answer = answer_save(
@@ -196,6 +210,8 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
             problems[question.pk] = {}
         else:
             data = data.with_answer(answer)
+            if form.held:
+                problems[question.pk] = {"saved": True}
     if not problems:
         messages.success(request, "Section saved.")
         return redirect(_section_url(invite, section))
@@ -349,10 +365,46 @@ def portal_submit(request: HttpRequest, invite: Invite) -> HttpResponse:
     return redirect("portal_questionnaire", invite._token)
 
 
+ANSWERS_PDF = "portal/portal_answers_pdf.html"
+
+
+def _not_submitted(exc: ValidationError) -> HttpResponse:
+    return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 @invite_required
 def portal_answers_pdf(request: HttpRequest, invite: Invite) -> HttpResponse:
-    """The vendor's own submitted answers as a PDF: no internal comments, no scores."""
-    from reports.views import vendor_answers_pdf
+    """The vendor's own answers as a PDF (no internal comments, no scores), once it is ready."""
+    from reports.views import vendor_answers_download
 
-    return vendor_answers_pdf(request, invite.evaluation, contact=invite.contact)
+    try:
+        report = report_services.vendor_answers_current(evaluation=invite.evaluation)
+    except ValidationError as exc:
+        return _not_submitted(exc)
+    if report is None or report.status != Report.Status.DONE:
+        return redirect("portal_answers_pdf_status", invite._token)
+    return vendor_answers_download(request, report, contact=invite.contact)
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_answers_pdf_status(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """Asks the worker for the PDF and shows its state; the htmx fragment polls itself.
+
+    A full questionnaire takes longer to lay out than a web request may last, so the PDF is never
+    rendered here.
+    """
+    try:
+        report = report_services.vendor_answers_current(evaluation=invite.evaluation)
+        # Opening the page asks for the PDF once; after a failure only the vendor's retry asks again.
+        if request.method == "POST" or report is None:
+            report = report_services.vendor_answers_request(evaluation=invite.evaluation)
+    except ValidationError as exc:
+        return _not_submitted(exc)
+    if request.method == "POST" and not request.htmx:
+        return redirect("portal_answers_pdf_status", invite._token)
+    context = {"invite": invite, "evaluation": invite.evaluation, "token": invite._token, "report": report}
+    if request.htmx:
+        return render(request, f"{ANSWERS_PDF}#pdf_status", context)
+    return render(request, ANSWERS_PDF, context)

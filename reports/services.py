@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from vendors.models import Contact
 
 logger = logging.getLogger(__name__)
+
+# Slack on top of the task's time limit before a queued or rendering row counts as abandoned.
+STUCK_MARGIN_SECONDS = 60
 
 
 @cache
@@ -69,6 +74,36 @@ def report_context(report: Report) -> dict[str, Any]:
     return comparison.comparison_context(_ordered_evaluations(report))
 
 
+def _stuck_before(status: str) -> datetime:
+    """Rows in this status older than this were abandoned: no worker will finish them.
+
+    A render is killed at the task's hard time limit; a message lost with its worker comes back
+    after the broker's visibility timeout, and then gets the same time limit.
+    """
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + STUCK_MARGIN_SECONDS)
+    if status == Report.Status.QUEUED:
+        limit += timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
+    return timezone.now() - limit
+
+
+def report_fail_if_stuck(*, report: Report) -> Report:
+    """Marks a report failed if it has been queued or rendering for longer than any worker would take."""
+    if report.status not in (Report.Status.QUEUED, Report.Status.RENDERING):
+        return report
+    since = report.started_at or report.created_at
+    if since >= _stuck_before(report.status):
+        return report
+    updated = Report.objects.filter(pk=report.pk, status=report.status).update(
+        status=Report.Status.FAILED,
+        error=f"Still {report.status} after the time limit; the rendering was abandoned.",
+        finished_at=timezone.now(),
+    )
+    if updated:
+        logger.warning("Report %s was left %s; marked failed", report.public_id, report.status)
+    report.refresh_from_db()
+    return report
+
+
 def _reusable(*, organization, kind: str, digest: str) -> Report | None:
     """A finished report with this content, or one already on its way (no second rendering)."""
     candidates = Report.objects.for_org(organization).filter(
@@ -77,6 +112,8 @@ def _reusable(*, organization, kind: str, digest: str) -> Report | None:
         status__in=[Report.Status.DONE, Report.Status.QUEUED, Report.Status.RENDERING],
     )
     for report in candidates:
+        if report_fail_if_stuck(report=report).status == Report.Status.FAILED:
+            continue
         if report.status != Report.Status.DONE or (
             report.file and report.file.storage.exists(report.file.name)
         ):
@@ -142,10 +179,12 @@ def report_render(*, report_id: int) -> Report:
     """Renders and stores one report; idempotent, and records the failure instead of raising it."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
-        if report.status == Report.Status.DONE:
+        # A failed row stays failed (a retry is a new row), so a late redelivery cannot revive it.
+        if report.status in (Report.Status.DONE, Report.Status.FAILED):
             return report
         report.status = Report.Status.RENDERING
-        report.save(update_fields=["status"])
+        report.started_at = timezone.now()
+        report.save(update_fields=["status", "started_at"])
     try:
         context = report_context(report)
         html = render_report_html(
@@ -197,32 +236,31 @@ def report_download(
     )
 
 
-def vendor_answers_report(*, evaluation: Evaluation) -> Report:
-    """The vendor's copy of its submitted answers, rendered on the spot (it is short) and reused."""
-    context = contexts.vendor_answers_context(evaluation)
-    digest = content_hash(Report.Kind.VENDOR_ANSWERS, context)
-    existing = (
+def vendor_answers_current(*, evaluation: Evaluation) -> Report | None:
+    """The vendor's PDF of its answers as they stand now, in whatever state; None if never asked.
+
+    The stored file is reused until the answers change (the content hash); a row abandoned by a
+    killed worker is shown as failed rather than as rendering forever.
+    """
+    digest = content_hash(Report.Kind.VENDOR_ANSWERS, contexts.vendor_answers_context(evaluation))
+    report = (
         Report.objects.for_org(evaluation.organization)
-        .filter(
-            evaluation=evaluation,
-            kind=Report.Kind.VENDOR_ANSWERS,
-            content_hash=digest,
-            status=Report.Status.DONE,
-        )
+        .filter(evaluation=evaluation, kind=Report.Kind.VENDOR_ANSWERS, content_hash=digest)
         .first()
     )
-    if existing is not None and existing.file and existing.file.storage.exists(existing.file.name):
-        return existing
-    report = Report.objects.create(
-        organization=evaluation.organization,
-        evaluation=evaluation,
-        kind=Report.Kind.VENDOR_ANSWERS,
-        content_hash=digest,
-    )
-    report = report_render(report_id=report.id)
-    if report.status != Report.Status.DONE:
-        raise ValidationError("The PDF could not be produced; please try again later.")
+    if report is None:
+        return None
+    report = report_fail_if_stuck(report=report)
+    if report.status == Report.Status.DONE and not (
+        report.file and report.file.storage.exists(report.file.name)
+    ):
+        return None
     return report
+
+
+def vendor_answers_request(*, evaluation: Evaluation) -> Report:
+    """The vendor's PDF: the stored one if the answers are unchanged, else queued for the worker."""
+    return report_request(evaluation=evaluation, kind=Report.Kind.VENDOR_ANSWERS, user=None)
 
 
 def latest_report(evaluation: Evaluation, kind: str = Report.Kind.DUE_DILIGENCE) -> Report | None:

@@ -60,6 +60,8 @@ def report_panel(request: HttpRequest, public_id) -> HttpResponse:
     context = {"evaluation": evaluation, "may_download": has_perm(request, Perm.VIEW_REPORTS)}
     if context["may_download"]:
         report = services.latest_report(evaluation)
+        if report is not None:
+            report = services.report_fail_if_stuck(report=report)
         context["report"] = report
         context["is_current"] = bool(report) and report.content_hash == services.content_hash(
             Report.Kind.DUE_DILIGENCE, contexts.due_diligence_context(evaluation)
@@ -90,6 +92,7 @@ def report_generate(request: HttpRequest, public_id) -> HttpResponse:
 @member_required(Perm.VIEW_REPORTS)
 def report_status(request: HttpRequest, public_id) -> HttpResponse:
     report = get_for_org(request, Report.objects.select_related("evaluation"), public_id=public_id)
+    report = services.report_fail_if_stuck(report=report)
     return render(request, "reports/_report_status.html", {"report": report})
 
 
@@ -107,14 +110,10 @@ def report_download(request: HttpRequest, public_id) -> HttpResponse:
     return _pdf_response(report)
 
 
-def vendor_answers_pdf(
-    request: HttpRequest, evaluation: Evaluation, contact: Contact | None = None
+def vendor_answers_download(
+    request: HttpRequest, report: Report, contact: Contact | None = None
 ) -> HttpResponse:
-    """The vendor's PDF of its own submitted answers. The caller has already authorised `evaluation`."""
-    try:
-        report = services.vendor_answers_report(evaluation=evaluation)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8")
+    """Serves a finished vendor answers PDF, audited. The caller has already authorised it."""
     services.report_download(report=report, contact=contact, request=request)
     return _pdf_response(report)
 
@@ -158,6 +157,8 @@ def comparison(request: HttpRequest) -> HttpResponse:
             .filter(kind=Report.Kind.COMPARISON, public_id__in=_valid([request.GET["report"]]))
             .first()
         )
+        if report is not None:
+            report = services.report_fail_if_stuck(report=report)
     candidates = org_queryset(request, EVALUATIONS).order_by("-created_at")[:200]
     return render(
         request,

@@ -209,6 +209,8 @@ SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 INVITE_EMAIL_SWEEP_SECONDS = env.float("INVITE_EMAIL_SWEEP_SECONDS", default=300)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
+# An invite link keeps working at least this many days past the evaluation's due date.
+INVITE_GRACE_DAYS = env.int("INVITE_GRACE_DAYS", default=7)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

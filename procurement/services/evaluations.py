@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from accounts.roles import Perm, Role, role_has_perm
 from procurement.models import AuditEvent, Evaluation, ReviewerAssignment
 from procurement.services.audit import audit_record
+from procurement.services.invites import invite_extend_to_due_date
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Template
 
@@ -151,6 +153,45 @@ def evaluation_create(
         user=created_by,
         request=request,
         data={"template": str(template.public_id), "purpose": purpose},
+    )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_due_date_change(
+    *, evaluation: Evaluation, due_date: datetime.date | None, user: User, request: HttpRequest | None = None
+) -> Evaluation:
+    """A new due date; the vendor's open links are extended to it (plus the grace days), audited."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    previous = evaluation.due_date
+    if previous == due_date:
+        return evaluation
+    evaluation.due_date = due_date
+    evaluation.save(update_fields=["due_date", "updated_at"])
+    extended = invite_extend_to_due_date(evaluation=evaluation)
+    summary = f"Due date changed from {previous or 'none'} to {due_date or 'none'}"
+    if extended:
+        until = extended[0].expires_at
+        summary += (
+            f"; {len(extended)} vendor link{'s' if len(extended) != 1 else ''} now work"
+            f"{'s' if len(extended) == 1 else ''} until {timezone.localtime(until):%Y-%m-%d}"
+        )
+    audit_record(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=AuditEvent.Kind.STATUS_CHANGED,
+        summary=summary,
+        user=user,
+        request=request,
+        data={
+            "due_date": {
+                "from": str(previous) if previous else None,
+                "to": str(due_date) if due_date else None,
+            },
+            "invites_extended": [
+                {"invite": str(i.public_id), "expires_at": i.expires_at.isoformat()} for i in extended
+            ],
+        },
     )
     return evaluation
 

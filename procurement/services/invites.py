@@ -7,7 +7,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -63,8 +63,27 @@ def _new_token() -> tuple[str, str]:
     return token, invite_token_hash(token)
 
 
-def _expiry():
-    return timezone.now() + timedelta(days=settings.INVITE_EXPIRY_DAYS)
+def _due_date_expiry(evaluation: Evaluation) -> datetime | None:
+    """The end (local time) of the day INVITE_GRACE_DAYS after the due date; None without one.
+
+    The last second of that day, so the e-mail's "works until <date>" names a day the link
+    still works all of.
+    """
+    if evaluation.due_date is None:
+        return None
+    last_day = evaluation.due_date + timedelta(days=settings.INVITE_GRACE_DAYS)
+    end = datetime.combine(last_day, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+    return end
+
+
+def _expiry(evaluation: Evaluation) -> datetime:
+    """INVITE_EXPIRY_DAYS from now, but never before the due date plus the grace days.
+
+    A link that died before the evaluation was due told vendors an earlier deadline than the
+    organization's.
+    """
+    expiry = timezone.now() + timedelta(days=settings.INVITE_EXPIRY_DAYS)
+    return max(expiry, _due_date_expiry(evaluation) or expiry)
 
 
 def invite_link(token: str) -> str:
@@ -157,7 +176,7 @@ def invite_send(
             token_hash=_unmailed_hash(),
             invited_by=invited_by,
             message=message,
-            expires_at=_expiry(),
+            expires_at=_expiry(evaluation),
             last_sent_at=now,
         )
         audit_record(
@@ -182,7 +201,7 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
     if invite.evaluation.status not in INVITABLE_STATUSES:
         raise ValidationError("This evaluation is closed to the vendor.")
     invite.token_hash = _unmailed_hash()
-    invite.expires_at = _expiry()
+    invite.expires_at = _expiry(invite.evaluation)
     invite.last_sent_at = timezone.now()
     invite.save(update_fields=["token_hash", "expires_at", "last_sent_at"])
     audit_record(
@@ -195,6 +214,26 @@ def invite_resend(*, invite: Invite, user: User | None) -> Invite:
     )
     _enqueue_invite_email(invite)
     return invite
+
+
+def invite_extend_to_due_date(*, evaluation: Evaluation) -> list[Invite]:
+    """Moves the expiry of the evaluation's open links out to the due date plus the grace days.
+
+    Runs inside the caller's transaction (the due-date change, which audits both); links are
+    never shortened, and revoked links stay dead.
+    """
+    expiry = _due_date_expiry(evaluation)
+    if expiry is None or evaluation.status not in INVITABLE_STATUSES:
+        return []
+    invites = list(
+        Invite.objects.select_for_update().filter(
+            evaluation=evaluation, revoked_at__isnull=True, expires_at__lt=expiry
+        )
+    )
+    for invite in invites:
+        invite.expires_at = expiry
+    Invite.objects.bulk_update(invites, ["expires_at"])
+    return invites
 
 
 @transaction.atomic
@@ -335,7 +374,7 @@ def invite_delegate(
         delegated_from=invite,
         invited_by=invite.invited_by,
         message=f"{invite.contact.name} asked you to help answer this questionnaire.",
-        expires_at=_expiry(),
+        expires_at=_expiry(evaluation),
         last_sent_at=timezone.now(),
     )
     audit_record(

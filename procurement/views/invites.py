@@ -6,17 +6,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_for_org, member_required, require_perm
+from accounts.context_processors import organization as org_context
 from accounts.roles import Perm
 from procurement.forms import InviteForm
 from procurement.models import Evaluation, EvidenceFile, Invite
 from procurement.responses import evidence_file_response
+from procurement.services.evaluations import manual_moves_for
 from procurement.services.evidence import evidence_record_download
 from procurement.services.invites import invite_resend, invite_revoke, invite_send
 
 PANEL = "procurement/_invites_panel.html"
+STATUS = "procurement/_evaluation_status.html"
 
 
 def _evaluation(request: HttpRequest, public_id) -> Evaluation:
@@ -59,9 +63,25 @@ def evaluation_invites(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, f"{len(invites)} invite{'s' if len(invites) != 1 else ''} sent.")
             if request.htmx:
-                return _panel_response(request, evaluation)
+                return _panel_with_status(request, evaluation)
             return redirect("evaluation_invites", evaluation.public_id)
     return _panel_response(request, evaluation, form)
+
+
+def _panel_with_status(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
+    """The panel, plus the status and move buttons swapped out of band.
+
+    Sending the first invites moves a draft to 'sent to vendor'; a page that kept showing
+    'Draft' and its 'Send to vendor' button would offer a move that can no longer be made.
+    """
+    response = _panel_response(request, evaluation)
+    context = {
+        "evaluation": evaluation,
+        "moves": manual_moves_for(evaluation, org_context(request)["org_perms"]),
+        "oob": True,
+    }
+    response.write(render_to_string(STATUS, context, request=request))
+    return response
 
 
 def _invite(request: HttpRequest, evaluation: Evaluation, invite_id) -> Invite:

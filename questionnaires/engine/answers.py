@@ -138,39 +138,78 @@ def clean_value(question: Any, raw: Any) -> Any:
     raise ValidationError(f"Unknown question type {qtype!r}.", code="type")
 
 
-def _clean_table(options: Mapping, raw: Any) -> list[dict] | None:
+@dataclass
+class TableInput:
+    """A table as typed, split by the one rule a vendor can rely on while filling it in.
+
+    - a row with every column filled (and valid) is stored: `rows`;
+    - a blank row, or one holding nothing but its pre-filled label (`required_rows`), is ignored;
+    - any other row is held back with a message in `held`, and the rows around it still save.
+
+    Whether the question as a whole is complete (say, every required row present) is judged at
+    submission, not here.
+    """
+
+    rows: list[dict] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+
+def _is_label_only(cells: Mapping[str, str], options: Mapping) -> bool:
+    row_key = options.get("row_key")
+    labels = {str(label).strip().casefold() for label in options.get("required_rows") or []}
+    filled = [key for key, value in cells.items() if value]
+    return filled == [row_key] and cells[row_key].casefold() in labels
+
+
+def clean_table(options: Mapping, raw: Any) -> TableInput:
+    """Splits typed table rows into the complete ones and the held-back ones (see TableInput).
+
+    Raises ValidationError only when the input as a whole cannot be read.
+    """
     columns = [c for c in options.get("columns", []) if isinstance(c, Mapping)]
     if raw in EMPTY:
-        return None
+        return TableInput()
     if not isinstance(raw, list) or not all(isinstance(row, Mapping) for row in raw):
         raise ValidationError("The table could not be read; fill in its rows again.", code="table")
     if len(raw) > TABLE_MAX_ROWS:
         raise ValidationError(f"A table may have at most {TABLE_MAX_ROWS} rows.", code="table")
-    rows: list[dict] = []
-    errors: list[str] = []
-    for row in raw:
+    table = TableInput()
+    # Rows are numbered as the vendor sees them, blank ones included.
+    for number, row in enumerate(raw, start=1):
         cells = {c["key"]: _as_text(row.get(c["key"])) for c in columns}
-        if not any(cells.values()):
-            continue  # blank rows of the form are not answers
-        number = len(rows) + 1
+        if not any(cells.values()) or _is_label_only(cells, options):
+            continue
         missing = [c.get("label") or c["key"] for c in columns if not cells[c["key"]]]
         if missing:
-            errors.append(f"Row {number}: fill in every column (missing: {', '.join(missing)}).")
+            table.held.append(
+                f"Row {number}: fill in every column to save this row (missing: {', '.join(missing)})."
+            )
+            continue
         clean: dict[str, Any] = {}
+        problem = ""
         for column in columns:
             value = cells[column["key"]]
-            if column.get("type") == "number" and value:
+            if column.get("type") == "number":
                 try:
                     value = _clean_number(value, label=column.get("label") or column["key"])
                 except ValidationError as exc:
-                    errors.append(f"Row {number}: {exc.messages[0]}")
+                    problem = problem or exc.messages[0]
             elif len(value) > TEXT_MAX_LENGTH["short_text"]:
-                errors.append(f"Row {number}: keep each cell within 500 characters.")
+                problem = problem or "keep each cell within 500 characters."
             clean[column["key"]] = value
-        rows.append(clean)
-    if errors:
-        raise ValidationError(errors, code="table")
-    return rows or None
+        if problem:
+            table.held.append(f"Row {number}: {problem} The row was not saved.")
+        else:
+            table.rows.append(clean)
+    return table
+
+
+def _clean_table(options: Mapping, raw: Any) -> list[dict] | None:
+    """All or nothing, for callers that cannot show a message per row (the API, imports)."""
+    table = clean_table(options, raw)
+    if table.held:
+        raise ValidationError(table.held, code="table")
+    return table.rows or None
 
 
 @dataclass
@@ -220,13 +259,28 @@ class QuestionnaireState:
         ]
 
     def progress(self, questions: Iterable[Any] | None = None) -> tuple[int, int]:
-        """(answered, total) over the visible required questions; hidden ones do not count."""
-        required = [
-            q
-            for q in (self.questions if questions is None else questions)
-            if q.is_required and self.is_visible(q)
-        ]
-        return sum(1 for q in required if self.is_answered(q)), len(required)
+        """(complete, total) items, where an item is a question together with its follow-ups.
+
+        A follow-up (a question shown by a condition) belongs to the item of the question it
+        depends on, so answering a question that reveals follow-ups does not move the total; the
+        item is complete when every shown required question in it is answered. Over a part of
+        the questionnaire (a section) a follow-up whose parent lies elsewhere starts its own item,
+        counted only while it is shown. Hidden questions never count.
+        """
+        questions = list(self.questions if questions is None else questions)
+        within = {q.key for q in questions}
+        parent = {
+            q.key: (q.condition or {}).get("question") for q in questions if isinstance(q.condition, Mapping)
+        }
+        items: dict[str, list[Any]] = {}
+        for question in questions:
+            head = question.key
+            while parent.get(head) in within:
+                head = parent[head]
+            if question.is_required and self.is_visible(question):
+                items.setdefault(head, []).append(question)
+        done = sum(1 for members in items.values() if all(self.is_answered(q) for q in members))
+        return done, len(items)
 
 
 def percent(done: int, total: int) -> int:

@@ -69,7 +69,7 @@ def test_valid_values_are_normalised_to_the_shared_formats(qtype, options, raw, 
                 ]
             },
             [{"subgroup": "Female", "n": ""}],
-            "Row 1: fill in every column (missing: N)",
+            "Row 1: fill in every column to save this row (missing: N).",
         ),
         (
             "table",

@@ -333,3 +333,36 @@ def test_reviewers_see_the_panel_but_may_not_invite_or_revoke(invite, reviewer_c
     assert "Revoke" not in page.content.decode()
     assert reviewer_client.post(base, {"contacts": [invite.contact.pk]}).status_code == 403
     assert reviewer_client.post(f"{base}{invite.public_id}/revoke/").status_code == 403
+
+
+def _status_part(html: str) -> str:
+    start = html.index('id="evaluation-status"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_sending_the_first_invites_shows_the_new_status_at_once_with_htmx(draft, contact, officer_client):
+    response = officer_client.post(
+        f"/evaluations/{draft.public_id}/invites/", {"contacts": [contact.pk]}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="invites-panel"' in html
+    status = _status_part(html)
+    opening = html[html.index('<section id="evaluation-status"') :].split(">", 1)[0]
+    assert 'hx-swap-oob="true"' in opening
+    assert "Status: Sent to vendor" in status
+    assert "Send to vendor" not in status
+    assert "Archive" in status
+    page = officer_client.get(f"/evaluations/{draft.public_id}/").content.decode()
+    assert "Status: Sent to vendor" in _status_part(page)
+    assert "Send to vendor" not in page
+
+
+def test_sending_the_first_invites_without_htmx_lands_on_the_new_status(draft, contact, officer_client):
+    response = officer_client.post(
+        f"/evaluations/{draft.public_id}/invites/", {"contacts": [contact.pk]}, follow=True
+    )
+    html = response.content.decode()
+    assert "Sent to vendor" in html
+    assert "Draft" not in html
+    assert "Send to vendor" not in html

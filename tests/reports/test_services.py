@@ -143,11 +143,12 @@ def test_a_comparison_of_one_evaluation_is_refused_and_nothing_is_written(org, o
     assert Report.objects.count() == 0
 
 
-def test_the_vendor_copy_is_rendered_once_and_reused(evaluation, renders):
-    first = services.vendor_answers_report(evaluation=evaluation)
-    second = services.vendor_answers_report(evaluation=evaluation)
+def test_the_vendor_copy_is_rendered_once_and_reused(evaluation, renders, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.vendor_answers_request(evaluation=evaluation)
+    second = services.vendor_answers_request(evaluation=evaluation)
     assert first == second
-    assert first.status == Report.Status.DONE
+    assert services.vendor_answers_current(evaluation=evaluation).status == Report.Status.DONE
     assert len(renders) == 1
     assert "Internal: check the alerting path." not in renders[0]
     assert "No signed business associate agreement" not in renders[0]
@@ -162,3 +163,43 @@ def test_a_download_is_audited(evaluation, officer, renders, django_capture_on_c
     assert event.evaluation == evaluation
     assert event.actor_user == officer
     assert event.data["report"] == str(report.public_id)
+
+
+def test_a_report_left_rendering_past_the_time_limit_is_failed_and_not_reused(
+    evaluation, officer, renders, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):
+        stuck = services.report_request(evaluation=evaluation, user=officer)
+    limit = settings.CELERY_TASK_TIME_LIMIT + services.STUCK_MARGIN_SECONDS
+    Report.objects.filter(pk=stuck.pk).update(
+        status=Report.Status.RENDERING, started_at=timezone.now() - timedelta(seconds=limit + 1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = services.report_request(evaluation=evaluation, user=officer)
+    stuck.refresh_from_db()
+    assert stuck.status == Report.Status.FAILED
+    assert fresh.pk != stuck.pk
+    fresh.refresh_from_db()
+    assert fresh.status == Report.Status.DONE
+
+
+def test_a_report_queued_but_never_started_fails_only_after_the_broker_would_have_redelivered_it(
+    evaluation, officer, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):
+        report = services.report_request(evaluation=evaluation, user=officer)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    limit = settings.CELERY_TASK_TIME_LIMIT + services.STUCK_MARGIN_SECONDS + visibility
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(seconds=limit - 30))
+    assert services.report_fail_if_stuck(report=report).status == Report.Status.QUEUED
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(seconds=limit + 1))
+    report.refresh_from_db()
+    assert services.report_fail_if_stuck(report=report).status == Report.Status.FAILED

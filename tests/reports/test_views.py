@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from procurement.models import AuditEvent, Evaluation
 from reports import services
 from reports.models import Report
-from reports.views import vendor_answers_pdf
 from tests.factories import EvaluationFactory
 from tests.reports.conftest import build_evaluation
 
@@ -102,6 +101,35 @@ def test_the_panel_polls_while_the_report_renders(compliance_client, evaluation)
     )
     response = compliance_client.get(reverse("report_status", args=[report.public_id]))
     assert b'hx-trigger="every 2s"' in response.content
+
+
+def test_a_report_left_rendering_by_a_killed_worker_stops_polling_and_shows_failed(
+    compliance_client, evaluation, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 61)
+    report = Report.objects.create(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind="due_diligence",
+        content_hash="h",
+        status=Report.Status.RENDERING,
+        started_at=started,
+    )
+    for url in (
+        reverse("report_panel", args=[evaluation.public_id]),
+        reverse("report_status", args=[report.public_id]),
+    ):
+        body = compliance_client.get(url).content.decode()
+        assert "The report could not be produced" in body
+        assert 'hx-trigger="every 2s"' not in body
+        if url.endswith("/panel/"):
+            assert "Generate report" in body
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
 
 
 def test_the_panel_tells_reviewers_that_reports_are_not_theirs(reviewer_client, evaluation):
@@ -266,17 +294,26 @@ def test_exports_are_refused_to_reviewers_and_outsiders(reviewer_client, outside
     assert outsider_client.get(url).status_code == 404
 
 
-def test_the_vendor_downloads_a_pdf_of_its_own_answers(evaluation):
-    request = RequestFactory().get("/v/some-token/answers.pdf")
-    response = vendor_answers_pdf(request, evaluation)
+def test_the_vendor_download_of_a_finished_pdf_is_audited(evaluation, django_capture_on_commit_callbacks):
+    from reports import services
+    from reports.views import vendor_answers_download
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vendor_answers_request(evaluation=evaluation)
+    report = services.vendor_answers_current(evaluation=evaluation)
+    response = vendor_answers_download(RequestFactory().get("/v/some-token/answers.pdf"), report)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
-    report = Report.objects.get(kind=Report.Kind.VENDOR_ANSWERS)
     assert report.evaluation == evaluation
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.REPORT_DOWNLOADED, evaluation=evaluation).exists()
 
 
-def test_the_vendor_pdf_waits_for_submission(org):
-    response = vendor_answers_pdf(RequestFactory().get("/"), EvaluationFactory(organization=org))
-    assert response.status_code == 409
+def test_the_vendor_pdf_waits_for_submission(org, client):
+    from tests.factories import InviteFactory
+
+    invite = InviteFactory(evaluation=EvaluationFactory(organization=org, status="sent"))
+    for name in ("portal_answers_pdf", "portal_answers_pdf_status"):
+        response = client.get(reverse(name, args=[invite.token]))
+        assert response.status_code == 409
+        assert response.content.decode() == "The answers have not been submitted yet."
     assert not Report.objects.exists()

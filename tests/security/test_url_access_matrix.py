@@ -347,6 +347,7 @@ ROUTES: dict[str, Route] = {
     "portal_submit": Route(PORTAL, PO),
     # Not submitted yet: the vendor is told so (409) rather than given an empty PDF.
     "portal_answers_pdf": Route(PORTAL, ok={GET: {409}}),
+    "portal_answers_pdf_status": Route(PORTAL, GP, ok={GET: {409}, POST: {409}}),
     # --- personal API tokens (web pages); the token addressed is the officer's own
     "api_tokens": Route(Perm.MANAGE_API_TOKENS, GP, data={"name": "Intruder", "expires_in_days": "30"}),
     "api_token_revoke": Route(
