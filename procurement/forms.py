@@ -103,6 +103,10 @@ class EvaluationFilterForm(forms.Form):
         self.fields["owner"].queryset = members_with_perm(organization, Perm.VIEW)
 
 
+class DueDateForm(forms.Form):
+    due_date = forms.DateField(required=False, widget=DateInput, label="New due date")
+
+
 class MoveForm(forms.Form):
     to_status = forms.ChoiceField(choices=Evaluation.Status.choices)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", evaluations.evaluation_create, name="evaluation_create"),
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
+    path("<uuid:public_id>/due-date/", evaluations.evaluation_due_date, name="evaluation_due_date"),
     path("<uuid:public_id>/reviewers/", evaluations.reviewer_assign, name="reviewer_assign"),
     path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),
     path("<uuid:public_id>/comments/", evaluations.comment_add, name="comment_add"),

@@ -19,6 +19,7 @@ from procurement.forms import (
     CommentForm,
     ConditionFormSet,
     DecisionForm,
+    DueDateForm,
     EvaluationFilterForm,
     EvaluationForm,
     MoveForm,
@@ -136,6 +137,26 @@ def evaluation_move(request: HttpRequest, public_id) -> HttpResponse:
         messages.success(request, f"The evaluation is now {evaluation.get_status_display().lower()}.")
     except ValidationError as exc:
         _form_error(request, exc)
+    return redirect(evaluation)
+
+
+@require_POST
+@member_required(Perm.RUN_EVALUATIONS)
+def evaluation_due_date(request: HttpRequest, public_id) -> HttpResponse:
+    """A new due date; the vendor's open links are extended to it."""
+    evaluation = _evaluation(request, public_id)
+    form = DueDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The due date was not changed: enter a date as YYYY-MM-DD.")
+        return redirect(evaluation)
+    try:
+        evaluation_services.evaluation_due_date_change(
+            evaluation=evaluation, due_date=form.cleaned_data["due_date"], user=request.user, request=request
+        )
+    except ValidationError as exc:
+        _form_error(request, exc)
+    else:
+        messages.success(request, "Due date changed; the vendor's open links now work until it.")
     return redirect(evaluation)
 
 

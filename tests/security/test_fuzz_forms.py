@@ -298,6 +298,10 @@ TARGETS: dict[str, Target] = {
         lambda w: _r("evaluation_move", w.review.public_id),
         lambda w: {"to_status": value(*Evaluation.Status.values)},
     ),
+    "evaluation_due_date": Target(
+        lambda w: _r("evaluation_due_date", w.review.public_id),
+        lambda w: {"due_date": value("2031-01-31", "")},
+    ),
     "reviewer_assign": Target(
         lambda w: _r("reviewer_assign", w.review.public_id),
         lambda w: {
@@ -816,6 +820,7 @@ def test_every_form_of_the_product_is_fuzzed():
 
     from django import forms as django_forms
 
+    from accounts import forms as account_forms
     from accounts import two_factor
     from portal import forms as portal_forms
     from procurement import forms as invite_forms
@@ -838,6 +843,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "EvaluationForm": "evaluation_create",
         "EvaluationFilterForm": "evaluation_list",
         "MoveForm": "evaluation_move",
+        "DueDateForm": "evaluation_due_date",
         "AssignmentForm": "reviewer_assign",
         "CommentForm": "comment_add",
         "ClarificationForm": "clarification_request",
@@ -857,6 +863,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "VerifyForm": "two_factor_verify",
     }
     modules = [
+        account_forms,
         procurement_forms,
         questionnaire_forms,
         vendor_forms,

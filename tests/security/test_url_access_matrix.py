@@ -298,6 +298,7 @@ ROUTES: dict[str, Route] = {
     "evaluation_detail": Route(VIEW, url=evaluation),
     # Archiving needs RUN_EVALUATIONS (each manual move names its own permission).
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
+    "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
     "reviewer_assign": Route(RUN, PO, url=evaluation),
     "section_sign_off": Route(REVIEW, PO, url=evaluation, data=lambda w: {"assignment": w.assignment_pk}),
     "comment_add": Route(
