@@ -149,7 +149,8 @@ def _phi_without_baa(f: Facts) -> bool:
 
 
 def _breach_notice_over_60_days(f: Facts) -> bool:
-    return (f.number("baa.breach_notice_days") or 0) > 60
+    days = f.number("baa.breach_notice_days")
+    return days is not None and days > 60
 
 
 def _cds_analyzes_images_or_signals(f: Facts) -> bool:

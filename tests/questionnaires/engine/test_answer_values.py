@@ -13,7 +13,7 @@ CHOICES = {"choices": [{"value": "sum", "label": "Sum"}, {"value": "max", "label
 SUBGROUPS = {
     "columns": [
         {"key": "subgroup", "label": "Subgroup"},
-        {"key": "n", "label": "n", "type": "number"},
+        {"key": "n", "label": "Sample size", "type": "number"},
         {"key": "ci95"},
         "not a column",
     ]
@@ -218,6 +218,10 @@ def test_a_table_that_cannot_be_read_is_refused(raw):
     assert error.code == "table"
 
 
+def test_a_table_without_columns_keeps_no_rows():
+    assert clean_value(question("table", {}), [{"subgroup": "Female"}]) is None
+
+
 def test_a_table_may_have_200_rows_and_no_more():
     row = {"subgroup": "Female", "n": "1", "ci95": "x"}
     assert len(clean_value(question("table", SUBGROUPS), [row] * 200)) == 200
@@ -234,7 +238,7 @@ def test_every_incomplete_row_is_reported_by_its_number_among_the_filled_rows():
         {"subgroup": "", "n": "12", "ci95": "y"},
     ]
     assert refused("table", rows, SUBGROUPS).messages == [
-        "Row 2: fill in every column (missing: n, ci95).",
+        "Row 2: fill in every column (missing: Sample size, ci95).",
         "Row 3: fill in every column (missing: Subgroup).",
     ]
 
@@ -246,7 +250,7 @@ def test_a_table_reports_a_bad_number_and_an_overlong_cell_in_their_rows():
         {"subgroup": "M" * 500, "n": "5", "ci95": "z"},
     ]
     assert refused("table", rows, SUBGROUPS).messages == [
-        "Row 1: n must be a number, for example 12 or 12.5.",
+        "Row 1: Sample size must be a number, for example 12 or 12.5.",
         "Row 2: keep each cell within 500 characters.",
     ]
 

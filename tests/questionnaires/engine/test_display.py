@@ -161,8 +161,9 @@ def test_a_number_column_formats_and_a_text_column_keeps_the_digits_as_typed():
     assert result["rows"] == [["2,500", "2500"]]
 
 
-def test_a_table_stored_in_another_shape_reads_as_no_rows():
-    result = shown("table", {"subgroup": "Female"}, SUBGROUPS)
+@pytest.mark.parametrize("value", [{"subgroup": "Female"}, ({"subgroup": "Female", "n": 3},), "Female"])
+def test_a_table_stored_in_another_shape_reads_as_no_rows(value):
+    result = shown("table", value, SUBGROUPS)
     assert result == {
         "kind": "table",
         "text": "",
