@@ -86,3 +86,67 @@ def test_min_rows_scales_a_short_table_down():
     assert score("table", {"min_rows": 3}, rows, options=COLUMNS) == 66.67
     assert score("table", {"min_rows": 2}, rows, options=COLUMNS) == 100.0
     assert score("table", {"min_rows": 3, "require_all_rows": True}, rows, options=REQUIRED) == 66.67
+
+
+@pytest.mark.parametrize("qtype", ["short_text", "long_text"])
+def test_an_empty_text_scores_zero_even_when_no_length_is_required(qtype):
+    assert score(qtype, {"min_length": 0}, "") == 0.0
+    assert score(qtype, {"min_length": 0}, " ") == 100.0
+
+
+def test_a_choice_rule_without_points_scores_zero():
+    assert score("single_choice", {}, "a") == 0.0
+    assert score("multi_choice", {}, ["a"]) == 0.0
+    assert score("multi_choice", {"mode": "max"}, ["a"]) == 0.0
+
+
+def test_unlisted_or_unreadable_choice_points_add_nothing():
+    rule = {"points": {"images": 70, "notes": "n/a"}}
+    assert score("multi_choice", rule, ["images", "zzz"]) == 70.0
+    assert score("multi_choice", rule, ["images", "notes"]) == 70.0
+    assert score("single_choice", rule, "notes") == 0.0
+
+
+def test_a_multi_choice_stored_as_one_value_scores_that_value():
+    rule = {"points": {"images": 70, "i": 20, "m": 20}}
+    assert score("multi_choice", rule, "images") == 70.0
+    assert score("multi_choice", {**rule, "mode": "max"}, "images") == 70.0
+
+
+def test_a_number_rule_without_bands_scores_zero():
+    assert score("number", {}, 12) == 0.0
+
+
+def test_a_band_worth_zero_points_scores_zero():
+    rule = {"bands": [{"min": 0, "max": 10, "points": 0}, {"min": 11, "points": 100}]}
+    assert score("number", rule, 5) == 0.0
+    assert score("number", rule, 11) == 100.0
+
+
+def test_a_text_exactly_at_its_minimum_length_scores():
+    assert score("short_text", {"min_length": 5}, " abcde ") == 100.0
+    assert score("short_text", {"min_length": 5}, "abcd") == 0.0
+    assert score("long_text", {}, "a") == 100.0
+
+
+@pytest.mark.parametrize(
+    ("value", "points"),
+    [
+        ("http://vendor.example", 100.0),
+        ("HTTPS://VENDOR.EXAMPLE", 100.0),
+        (" https://x.example", 100.0),
+        ("ftp://x", 0.0),
+    ],
+)
+def test_a_url_rule_accepts_http_and_https_in_any_case(value, points):
+    assert score("url", {"present": True}, value) == points
+
+
+def test_a_date_of_today_is_within_any_maximum_age():
+    assert score("date", {"max_age_days": 30}, "2026-11-20") == 100.0
+    assert score("date", {}, "2026-11-20") == 100.0
+    assert score("date", {}, "2026-11-19") == 0.0
+
+
+def test_an_unknown_question_type_scores_zero():
+    assert score("colour", {}, "blue") == 0.0
