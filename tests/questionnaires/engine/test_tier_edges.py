@@ -228,3 +228,10 @@ def test_an_attached_file_reads_as_attached_to_a_knockout():
     assert [k.question_key for k in attached.knockouts] == ["cert"]
     assert (attached.overall, attached.tier) == (100.0, "critical")
     assert run(sections, {}).knockouts == []
+
+
+def test_an_unanswered_question_that_allows_not_applicable_still_counts_as_zero():
+    questions = (yes_no("q", allows_na=True), yes_no("r"))
+    result = run([SectionSpec("s", "S", 1.0, questions)], {"r": ("yes", False)})
+    assert result.question_scores == {"q": 0.0, "r": 100.0}
+    assert (result.overall, result.tier) == (50.0, "high")
