@@ -99,6 +99,108 @@ def _pccp_without_authorization(f: Facts) -> bool:
 
 SAFE_HARBOR = "deid.method_training"
 
+
+def _safe_harbor_dates_kept(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.dates_beyond_year", "yes")
+
+
+def _safe_harbor_full_zip_kept(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.full_zip", "yes")
+
+
+def _safe_harbor_ages_over_89_kept(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.ages_over_89", "yes")
+
+
+def _safe_harbor_actual_knowledge(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.actual_knowledge", "yes")
+
+
+def _expert_determination_without_report(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "expert_determination") and not f.files.get("deid.expert.report")
+
+
+def _deidentified_claim_but_identifiable_customer_data(f: Facts) -> bool:
+    return f.is_(SAFE_HARBOR, "safe_harbor", "expert_determination") and f.is_(
+        "deid.customer_data_training", "identifiable"
+    )
+
+
+def _no_patient_data_but_customer_phi_trains(f: Facts) -> bool:
+    return (
+        f.is_(SAFE_HARBOR, "no_patient_data")
+        and f.is_("use.processes_phi", "yes")
+        and f.is_("deid.customer_data_training", *TRAINS_ON_CUSTOMER_DATA)
+    )
+
+
+def _identifiable_training_but_no_phi(f: Facts) -> bool:
+    return f.is_("use.processes_phi", "no") and f.is_("deid.customer_data_training", "identifiable")
+
+
+def _training_not_permitted_by_baa(f: Facts) -> bool:
+    return f.is_("deid.customer_data_training", *TRAINS_ON_CUSTOMER_DATA) and f.is_(
+        "baa.training_permitted", "no"
+    )
+
+
+def _phi_without_baa(f: Facts) -> bool:
+    return f.is_("use.processes_phi", "yes") and f.is_("baa.will_sign", "will_not_sign")
+
+
+def _breach_notice_over_60_days(f: Facts) -> bool:
+    days = f.number("baa.breach_notice_days")
+    return days is not None and days > 60
+
+
+def _cds_analyzes_images_or_signals(f: Facts) -> bool:
+    return f.is_("fda.status", "non_device_cds") and f.has_any("use.data_modalities", *DEVICE_INPUTS)
+
+
+def _cds_patient_facing(f: Facts) -> bool:
+    return f.is_("fda.status", "non_device_cds") and f.is_("use.patient_facing", "yes")
+
+
+def _cds_time_critical(f: Facts) -> bool:
+    return f.is_("fda.status", "non_device_cds") and f.is_("use.time_critical", "yes")
+
+
+def _cds_not_independently_reviewable(f: Facts) -> bool:
+    return f.is_("fda.status", "non_device_cds") and f.is_("use.decision_role", "replaces", "autonomous")
+
+
+def _device_function_without_device_status(f: Facts) -> bool:
+    return f.is_("fda.status", "not_medical_device", "unknown") and f.has_any(
+        "use.data_modalities", *DEVICE_INPUTS
+    )
+
+
+def _autonomous_but_not_device(f: Facts) -> bool:
+    return f.is_("fda.status", "not_medical_device") and f.is_("use.decision_role", "replaces", "autonomous")
+
+
+def _authorized_use_narrower(f: Facts) -> bool:
+    return f.is_("fda.intended_use_match", "narrower")
+
+
+def _authorization_without_number(f: Facts) -> bool:
+    return f.is_("fda.status", *AUTHORIZED) and not str(f.get("fda.submission_number") or "").strip()
+
+
+def _bias_testing_table_empty(f: Facts) -> bool:
+    return f.is_("bias.subgroup_testing", "yes") and not _table_rows(f, "bias.subgroup_table")
+
+
+def _bias_testing_table_incomplete(f: Facts) -> bool:
+    return f.is_("bias.subgroup_testing", "yes") and any(
+        _row_incomplete(r) for r in _table_rows(f, "bias.subgroup_table")
+    )
+
+
+def _bias_table_without_testing(f: Facts) -> bool:
+    return f.is_("bias.subgroup_testing", "no") and bool(_table_rows(f, "bias.subgroup_table"))
+
+
 CHECKS: tuple[Check, ...] = (
     Check(
         code="safe_harbor_dates_kept",
@@ -107,9 +209,7 @@ CHECKS: tuple[Check, ...] = (
         "directly related to an individual, such as admission, discharge, birth and death dates.",
         citation="45 CFR 164.514(b)(2)(i)(C)",
         keys=(SAFE_HARBOR, "deid.safe_harbor.dates_beyond_year"),
-        test=lambda f: (
-            f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.dates_beyond_year", "yes")
-        ),
+        test=_safe_harbor_dates_kept,
     ),
     Check(
         code="safe_harbor_full_zip_kept",
@@ -118,7 +218,7 @@ CHECKS: tuple[Check, ...] = (
         "area holds more than 20,000 people; otherwise they become 000.",
         citation="45 CFR 164.514(b)(2)(i)(B)",
         keys=(SAFE_HARBOR, "deid.safe_harbor.full_zip"),
-        test=lambda f: f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.full_zip", "yes"),
+        test=_safe_harbor_full_zip_kept,
     ),
     Check(
         code="safe_harbor_ages_over_89_kept",
@@ -127,7 +227,7 @@ CHECKS: tuple[Check, ...] = (
         "single category of 90 or older.",
         citation="45 CFR 164.514(b)(2)(i)(C)",
         keys=(SAFE_HARBOR, "deid.safe_harbor.ages_over_89"),
-        test=lambda f: f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.ages_over_89", "yes"),
+        test=_safe_harbor_ages_over_89_kept,
     ),
     Check(
         code="safe_harbor_actual_knowledge",
@@ -136,9 +236,7 @@ CHECKS: tuple[Check, ...] = (
         "knowledge that the remaining information could identify an individual.",
         citation="45 CFR 164.514(b)(2)(ii)",
         keys=(SAFE_HARBOR, "deid.safe_harbor.actual_knowledge"),
-        test=lambda f: (
-            f.is_(SAFE_HARBOR, "safe_harbor") and f.is_("deid.safe_harbor.actual_knowledge", "yes")
-        ),
+        test=_safe_harbor_actual_knowledge,
     ),
     Check(
         code="expert_determination_without_report",
@@ -147,7 +245,7 @@ CHECKS: tuple[Check, ...] = (
         "without the report the claim cannot be verified.",
         citation="45 CFR 164.514(b)(1)(ii)",
         keys=(SAFE_HARBOR, "deid.expert.report"),
-        test=lambda f: f.is_(SAFE_HARBOR, "expert_determination") and not f.files.get("deid.expert.report"),
+        test=_expert_determination_without_report,
     ),
     Check(
         code="deidentified_claim_but_identifiable_customer_data",
@@ -156,10 +254,7 @@ CHECKS: tuple[Check, ...] = (
         "used for training in identifiable form: that use is of PHI and needs a permitted basis.",
         citation="45 CFR 164.502(a), 164.502(d), 164.514(a)-(b)",
         keys=(SAFE_HARBOR, "deid.customer_data_training"),
-        test=lambda f: (
-            f.is_(SAFE_HARBOR, "safe_harbor", "expert_determination")
-            and f.is_("deid.customer_data_training", "identifiable")
-        ),
+        test=_deidentified_claim_but_identifiable_customer_data,
     ),
     Check(
         code="no_patient_data_but_customer_phi_trains",
@@ -168,11 +263,7 @@ CHECKS: tuple[Check, ...] = (
         "customer's PHI and says customer data may be used to train or improve the model.",
         citation="45 CFR 164.502(a), 164.502(d)",
         keys=(SAFE_HARBOR, "use.processes_phi", "deid.customer_data_training"),
-        test=lambda f: (
-            f.is_(SAFE_HARBOR, "no_patient_data")
-            and f.is_("use.processes_phi", "yes")
-            and f.is_("deid.customer_data_training", *TRAINS_ON_CUSTOMER_DATA)
-        ),
+        test=_no_patient_data_but_customer_phi_trains,
     ),
     Check(
         code="identifiable_training_but_no_phi",
@@ -181,9 +272,7 @@ CHECKS: tuple[Check, ...] = (
         "customer's behalf, which makes the vendor a business associate.",
         citation="45 CFR 160.103 (business associate)",
         keys=("use.processes_phi", "deid.customer_data_training"),
-        test=lambda f: (
-            f.is_("use.processes_phi", "no") and f.is_("deid.customer_data_training", "identifiable")
-        ),
+        test=_identifiable_training_but_no_phi,
     ),
     Check(
         code="training_not_permitted_by_baa",
@@ -192,10 +281,7 @@ CHECKS: tuple[Check, ...] = (
         "BAA permits; the answers say the BAA does not permit training use.",
         citation="45 CFR 164.504(e)(2)(i), 164.502(a)(3), 164.502(d)(1)",
         keys=("deid.customer_data_training", "baa.training_permitted"),
-        test=lambda f: (
-            f.is_("deid.customer_data_training", *TRAINS_ON_CUSTOMER_DATA)
-            and f.is_("baa.training_permitted", "no")
-        ),
+        test=_training_not_permitted_by_baa,
         cap_tier="high",
     ),
     Check(
@@ -204,7 +290,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="A covered entity may disclose PHI to a business associate only under a BAA.",
         citation="45 CFR 164.502(e), 164.504(e)",
         keys=("use.processes_phi", "baa.will_sign"),
-        test=lambda f: f.is_("use.processes_phi", "yes") and f.is_("baa.will_sign", "will_not_sign"),
+        test=_phi_without_baa,
         cap_tier="critical",
     ),
     Check(
@@ -214,7 +300,7 @@ CHECKS: tuple[Check, ...] = (
         "without unreasonable delay and no later than 60 calendar days after discovery.",
         citation="45 CFR 164.410(b)",
         keys=("baa.breach_notice_days",),
-        test=lambda f: (f.number("baa.breach_notice_days") or 0) > 60,
+        test=_breach_notice_over_60_days,
     ),
     Check(
         code="cds_analyzes_images_or_signals",
@@ -223,9 +309,7 @@ CHECKS: tuple[Check, ...] = (
         "pattern from a signal acquisition system fails the first non-device CDS criterion.",
         citation="FD&C Act 520(o)(1)(E) (criterion 1)",
         keys=("fda.status", "use.data_modalities"),
-        test=lambda f: (
-            f.is_("fda.status", "non_device_cds") and f.has_any("use.data_modalities", *DEVICE_INPUTS)
-        ),
+        test=_cds_analyzes_images_or_signals,
     ),
     Check(
         code="cds_patient_facing",
@@ -234,7 +318,7 @@ CHECKS: tuple[Check, ...] = (
         "patient- or caregiver-facing decision support is generally a device.",
         citation="FD&C Act 520(o)(1)(E) (criterion 3); FDA CDS Software guidance",
         keys=("fda.status", "use.patient_facing"),
-        test=lambda f: f.is_("fda.status", "non_device_cds") and f.is_("use.patient_facing", "yes"),
+        test=_cds_patient_facing,
     ),
     Check(
         code="cds_time_critical",
@@ -243,7 +327,7 @@ CHECKS: tuple[Check, ...] = (
         "real opportunity to review it independently, so such software tends to be a device.",
         citation="FD&C Act 520(o)(1)(E); FDA CDS Software guidance (2022, revised 2026)",
         keys=("fda.status", "use.time_critical"),
-        test=lambda f: f.is_("fda.status", "non_device_cds") and f.is_("use.time_critical", "yes"),
+        test=_cds_time_critical,
     ),
     Check(
         code="cds_not_independently_reviewable",
@@ -252,9 +336,7 @@ CHECKS: tuple[Check, ...] = (
         "recommendation independently rather than rely on it; a replacing or autonomous role fails it.",
         citation="FD&C Act 520(o)(1)(E) (criterion 4)",
         keys=("fda.status", "use.decision_role"),
-        test=lambda f: (
-            f.is_("fda.status", "non_device_cds") and f.is_("use.decision_role", "replaces", "autonomous")
-        ),
+        test=_cds_not_independently_reviewable,
     ),
     Check(
         code="device_function_without_device_status",
@@ -263,10 +345,7 @@ CHECKS: tuple[Check, ...] = (
         "function; 'not a medical device' or 'unknown' leaves the product without an FDA pathway.",
         citation="FD&C Act 201(h), 520(o)(1)(E)",
         keys=("fda.status", "use.data_modalities"),
-        test=lambda f: (
-            f.is_("fda.status", "not_medical_device", "unknown")
-            and f.has_any("use.data_modalities", *DEVICE_INPUTS)
-        ),
+        test=_device_function_without_device_status,
         cap_tier="high",
     ),
     Check(
@@ -276,9 +355,7 @@ CHECKS: tuple[Check, ...] = (
         "not fit any exclusion from the device definition.",
         citation="FD&C Act 201(h), 520(o)(1)(E) (criterion 4)",
         keys=("fda.status", "use.decision_role"),
-        test=lambda f: (
-            f.is_("fda.status", "not_medical_device") and f.is_("use.decision_role", "replaces", "autonomous")
-        ),
+        test=_autonomous_but_not_device,
     ),
     Check(
         code="pccp_without_authorization",
@@ -296,7 +373,7 @@ CHECKS: tuple[Check, ...] = (
         "that the authorization does not cover.",
         citation="21 CFR 801.4; 21 CFR 807.81(a)(3)(ii)",
         keys=("fda.intended_use_match", "use.intended_use"),
-        test=lambda f: f.is_("fda.intended_use_match", "narrower"),
+        test=_authorized_use_narrower,
     ),
     Check(
         code="submission_number_format",
@@ -314,9 +391,7 @@ CHECKS: tuple[Check, ...] = (
         "buyer can look up in FDA's databases.",
         citation="FD&C Act 510(k), 513(f)(2), 515; FDA public device databases",
         keys=("fda.status", "fda.submission_number"),
-        test=lambda f: (
-            f.is_("fda.status", *AUTHORIZED) and not str(f.get("fda.submission_number") or "").strip()
-        ),
+        test=_authorization_without_number,
     ),
     Check(
         code="bias_testing_table_empty",
@@ -325,7 +400,7 @@ CHECKS: tuple[Check, ...] = (
         "a buyer needs to judge fairness; a claim without the figures cannot be assessed.",
         citation="45 CFR 170.315(b)(11)(iv)(B); 45 CFR 92.210",
         keys=("bias.subgroup_testing", "bias.subgroup_table"),
-        test=lambda f: f.is_("bias.subgroup_testing", "yes") and not _table_rows(f, "bias.subgroup_table"),
+        test=_bias_testing_table_empty,
     ),
     Check(
         code="bias_testing_table_incomplete",
@@ -333,10 +408,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Every subgroup row needs its n, metric, value and confidence interval.",
         citation="45 CFR 170.315(b)(11)(iv)(B); 45 CFR 92.210",
         keys=("bias.subgroup_testing", "bias.subgroup_table"),
-        test=lambda f: (
-            f.is_("bias.subgroup_testing", "yes")
-            and any(_row_incomplete(r) for r in _table_rows(f, "bias.subgroup_table"))
-        ),
+        test=_bias_testing_table_incomplete,
     ),
     Check(
         code="bias_table_without_testing",
@@ -344,7 +416,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="The answers deny subgroup testing but list subgroup results; one of them is wrong.",
         citation="45 CFR 170.315(b)(11)(iv)(B)",
         keys=("bias.subgroup_testing", "bias.subgroup_table"),
-        test=lambda f: f.is_("bias.subgroup_testing", "no") and bool(_table_rows(f, "bias.subgroup_table")),
+        test=_bias_table_without_testing,
     ),
 )
 

@@ -250,7 +250,8 @@ def score_answers(
                 computed[q.key] = final[q.key] = None
                 continue
             value, is_na = answers.get(q.key, (None, False))
-            files = evidence.get(q.key, ())
+            # Not mutated: a default of None reads exactly as no files here (both are falsy).
+            files = evidence.get(q.key, ())  # pragma: no mutate
             if is_na and q.allows_na:
                 score = None
             else:
