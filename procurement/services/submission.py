@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procurement.models import ClarificationRequest, Evaluation
-from procurement.queue import enqueue_on_commit
+from procurement.queue import enqueue_or_run_on_commit
 from procurement.selectors import evaluation_snapshot
 from procurement.services.scoring import scoring_request
 from procurement.services.workflow import evaluation_transition
@@ -54,8 +54,9 @@ def evaluation_submit(
         resolved_at=timezone.now()
     )
     # Scoring is queued in the same transaction: its run row is saved with the submission, and if
-    # the broker is down the outbox sweep sends it later. The e-mail is best effort (robust).
+    # the broker is down the outbox sweep sends it later. The notice is sent by this process when
+    # the broker cannot take it.
     scoring_request(evaluation=locked)
     evaluation_id = locked.pk
-    enqueue_on_commit("procurement.tasks.notify_evaluation_submitted", evaluation_id, robust=True)
+    enqueue_or_run_on_commit("procurement.tasks.notify_evaluation_submitted", evaluation_id)
     return evaluation

@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from procurement.models import Evaluation, ScoreRun
@@ -114,6 +115,9 @@ def test_a_submission_during_a_redis_outage_is_scored_once_redis_is_back(
     run = ScoreRun.objects.get(evaluation=evaluation)
     assert run.status == ScoreRun.Status.QUEUED
     assert run.enqueued_at is None
+    # The owner's notice could not go through the broker, so the web process sent it itself.
+    assert [m.to for m in mail.outbox] == [[officer.email]]
+    assert str(evaluation.product) in mail.outbox[0].body
 
     private_redis.start()
     # The periodic sweep (Celery beat, every minute) finds the run that never reached the broker.
