@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.models import AuditEvent, Evaluation, ReviewerAssignment
+from procurement.models import Answer, AuditEvent, Evaluation, ReviewerAssignment
 from procurement.services.evaluations import evaluation_create, evaluation_search
 from questionnaires.models import Template
 from tests.factories import (
@@ -283,7 +283,7 @@ def test_detail_shows_answers_guidance_evidence_and_panels(reviewer_client, org)
 def test_detail_hides_questions_whose_condition_is_not_met(reviewer_client, org):
     evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
     section = SectionFactory(template=evaluation.template)
-    gate = QuestionFactory(section=section, key="use.processes_phi")
+    gate = QuestionFactory(section=section, key="use.processes_phi", prompt="Do you process PHI?")
     QuestionFactory(
         section=section,
         key="baa.will_sign",
@@ -292,7 +292,11 @@ def test_detail_hides_questions_whose_condition_is_not_met(reviewer_client, org)
     )
     AnswerFactory(evaluation=evaluation, question=gate, value="no")
     body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Do you process PHI?" in body
     assert "Will you sign a BAA?" not in body
+    # Answering the gate "yes" shows the follow-up: the page reads the same rule as the portal.
+    Answer.objects.filter(evaluation=evaluation, question=gate).update(value="yes")
+    assert "Will you sign a BAA?" in reviewer_client.get(evaluation.get_absolute_url()).content.decode()
 
 
 def test_detail_query_count_does_not_grow_with_questions(

@@ -426,7 +426,9 @@ def test_clone_a_library_template(officer_client, org):
 
 
 def test_delete_a_draft(officer_client, draft):
-    officer_client.post(_url("template_delete", draft))
+    response = officer_client.post(_url("template_delete", draft))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("template_list")
     assert not Template.objects.filter(pk=draft.pk).exists()
 
 
