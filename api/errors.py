@@ -87,6 +87,13 @@ def flatten_django(exc: DjangoValidationError, path: str = "") -> list[dict[str,
     return entries
 
 
+def server_error_body() -> dict[str, list[dict[str, str]]]:
+    """The body of every API 500, whether a view failed or something before any view ran."""
+    return {
+        "errors": [error("", "Something went wrong on our side; please try again later.", "server_error")]
+    }
+
+
 def _server_error(exc: Exception, context: dict) -> Response:
     # Logged where Django logs its own 500s, so the error reaches the same handlers and alerts.
     request = context.get("request")
@@ -96,10 +103,7 @@ def _server_error(exc: Exception, context: dict) -> Response:
         exc_info=(type(exc), exc, exc.__traceback__),
         extra={"status_code": 500, "request": getattr(request, "_request", request)},
     )
-    body = {
-        "errors": [error("", "Something went wrong on our side; please try again later.", "server_error")]
-    }
-    response = Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response = Response(server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     response._has_been_logged = True  # once, with the traceback: Django's handler would add a bare line
     return response
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from api.errors import error
+from api.errors import error, server_error_body
 from api.views.base import no_store
 
 
@@ -15,7 +15,4 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
     """A failure outside the API's views (middleware, URL resolution) still answers in its format."""
-    body = {
-        "errors": [error("", "Something went wrong on our side; please try again later.", "server_error")]
-    }
-    return no_store(JsonResponse(body, status=500))
+    return no_store(JsonResponse(server_error_body(), status=500))
