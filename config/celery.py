@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from config.log_context import connect_task_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+connect_task_signals()
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs: object) -> None:
+    """With a receiver here, Celery leaves logging as Django's LOGGING setting configured it."""
 
 
 @app.on_after_configure.connect
