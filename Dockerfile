@@ -10,8 +10,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# The runtime lock: every package, transitive ones included, at its exact version and hash.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
 COPY package.json package-lock.json Makefile ./
 RUN npm ci --no-audit --no-fund --loglevel=error && make -o node_modules/.installed static/vendor/.copied

@@ -6,25 +6,37 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 VENDOR := static/vendor
 
-.PHONY: mutation run test install assets lint format migrate demo system-deps worker beat clean audit
+.PHONY: mutation run test install lock assets lint format migrate demo system-deps worker beat clean audit
 
 run: install assets migrate demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install assets
+	$(BIN)/python scripts/check_lock.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test > /dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Every Python package, transitive ones included, from the lock at its exact version and hash.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
+
+# Re-resolves the locks after a change to requirements*.txt, keeping every other pin where it is
+# (PIP_COMPILE_ARGS=--upgrade moves the transitive pins to their latest releases). The runtime lock
+# is resolved from the development lock, so the two never pin a shared package differently.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet "$$(grep "^pip-tools==" requirements-dev.txt)"
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(PIP_COMPILE_ARGS) --output-file=requirements-dev.lock requirements-dev.txt
+	cp requirements-dev.lock requirements.lock
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
+	$(BIN)/python scripts/check_lock.py
 
 assets: $(VENDOR)/.copied
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from config.log_context import connect_task_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+connect_task_signals()
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs: object) -> None:
+    """With a receiver here, Celery leaves logging as Django's LOGGING setting configured it.
+
+    Warnings (such as Celery's own at start-up) become log records too, so that with LOG_FORMAT=json
+    a worker writes nothing but JSON lines (start it with `celery --quiet` to drop the banner).
+    """
+    logging.captureWarnings(True)
 
 
 @app.on_after_configure.connect

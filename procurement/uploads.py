@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
-import filetype
+import puremagic
 from django.core.exceptions import ValidationError
 
 # extension -> content type served on download
@@ -42,6 +42,22 @@ ZIP_MAX_ENTRIES = 5000
 class EvidenceType:
     extension: str
     content_type: str
+
+
+# The binary types accepted by their signature, by the content type puremagic reports for it.
+SIGNATURE_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def _signature_type(head: bytes) -> str | None:
+    """pdf, png or jpg when the file starts with that type's signature; None for anything else."""
+    try:
+        matches = puremagic.magic_string(head)
+    except puremagic.PureError:
+        return None
+    # Only a signature at the very start counts: one found further in (or in a footer) is not
+    # what a viewer would open the file as.
+    starts = [m for m in matches if m.offset == 0 and m.mime_type in SIGNATURE_TYPES]
+    return SIGNATURE_TYPES[starts[0].mime_type] if starts else None
 
 
 def _read_head(fileobj: IO[bytes], size: int = 8192) -> bytes:
@@ -117,15 +133,12 @@ def detect_type(fileobj: IO[bytes], *, name: str, size: int, max_bytes: int) -> 
             code="too_large",
         )
     head = _read_head(fileobj)
-    guessed = filetype.guess(head)
     if head.startswith(b"PK\x03\x04"):
         kind = _office_type(fileobj)
-    elif guessed is None:
-        kind = _text_type(fileobj, name)
-    elif guessed.extension in ("pdf", "png", "jpg"):
-        kind = guessed.extension
     else:
-        raise ValidationError(f"Only {ALLOWED_LABEL} files are accepted.", code="type")
+        # Anything without an accepted signature must be UTF-8 text: other binary formats (and
+        # executables) have bytes that are not, and are refused there.
+        kind = _signature_type(head) or _text_type(fileobj, name)
     claimed = name_extension(name)
     # A name that claims another accepted type is a disguise (or a mistake the reviewer would trip on).
     compatible = {kind} | ({"csv", "txt"} if kind in ("csv", "txt") else set())

@@ -8,6 +8,7 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
+import structlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # A recognisable prefix lets secret scanners (and people) tell what leaked.
 TOKEN_PREFIX = "dd_"
 MAX_TOKEN_LENGTH = 100
+# Who minted or revoked which token, and where: the page, the API or a management command.
+audit_log = structlog.get_logger("accounts.audit")
 # last_used_at is informative only; writing it on every request would turn reads into writes.
 LAST_USED_PRECISION = datetime.timedelta(minutes=5)
 
@@ -41,6 +44,7 @@ def api_token_create(
     organization: Organization,
     name: str,
     expires_at: datetime.datetime | None = None,
+    via: str = "page",
 ) -> tuple[ApiToken, str]:
     """A new token and its secret. The secret is returned once and never stored."""
     membership = Membership.objects.filter(user=user, organization=organization).first()
@@ -65,6 +69,17 @@ def api_token_create(
         prefix=secret[:8],
         expires_at=expires_at,
     )
+    audit_log.info(
+        "api_token_created",
+        user_id=user.pk,
+        username=user.get_username(),
+        organization=organization.slug,
+        token=str(token.public_id),
+        token_prefix=token.prefix,
+        token_name=token.name,
+        expires_at=expires_at.isoformat() if expires_at else None,
+        via=via,
+    )
     return token, secret
 
 
@@ -75,6 +90,13 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_log.info(
+            "api_token_revoked",
+            user_id=user.pk,
+            organization=token.organization.slug,
+            token=str(token.public_id),
+            token_prefix=token.prefix,
+        )
     return token
 
 

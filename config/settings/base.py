@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+
+from config.error_reporting import init_error_reporting
+from config.structured_logs import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_structlog",
     # The product's apps, lowest layer first (see the import-linter contracts in pyproject.toml).
     "accounts",
     "questionnaires",
@@ -49,6 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (redirects and refusals too) gets its one log line.
+    "django_structlog.middlewares.RequestMiddleware",
+    "config.log_context.RequestLogContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +151,8 @@ SIGN_IN_ADDRESS_FAILURE_LIMIT = (env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", defaul
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
+# No "AXES: BEGIN" banner on every manage.py command; lockouts are still logged as warnings.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -197,6 +207,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_IGNORE_RESULT = True
 # Producers and workers of one deployment share this queue; a test gives its worker and beat their own.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Workers and beat log through LOGGING below, in the same format as the web process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Scoring: hard and soft time limits of one scoring task, and an artificial pause inside a run that
 # only fault-injection tests set (to kill a worker in the middle of a run).
@@ -280,14 +292,28 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_invite_tokens": {"()": "config.log_filters.RedactInviteTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_invite_tokens"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Filters on the loggers that write request paths, so every handler gets the redacted record.
-    "loggers": {
-        name: {"filters": ["redact_invite_tokens"]} for name in ("django.request", "django.security.csrf")
-    },
-}
+# Logs: one JSON object per line in production (LOG_FORMAT=json), console lines elsewhere. Invite
+# and API tokens are redacted from every line (config.log_filters); see config.log_context for what
+# a request's or a task's line carries.
+LOG_FORMAT = env("LOG_FORMAT", default="console")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+configure_structlog()
+# The client address comes from accounts.client (TRUSTED_PROXY_COUNT), not from django-ipware,
+# which would believe any X-Forwarded-For.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# One line per request (request_finished); request_started only at DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+# Published tasks carry the request's context (request_id, user_id, organization, invite_id).
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# Error reporting to Sentry, only when SENTRY_DSN is set; events are scrubbed of tokens, answers and
+# file names before they leave (config.error_reporting).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_error_reporting(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+        sample_rate=env.float("SENTRY_SAMPLE_RATE", default=1.0),
+    )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -318,6 +319,11 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
         or invite.evaluation.status == Evaluation.Status.ARCHIVED
     ):
         return None
+    # Every later log line of this request (and of the tasks it queues) names the invite by its
+    # public id, never by the token.
+    structlog.contextvars.bind_contextvars(
+        invite_id=str(invite.public_id), organization=invite.evaluation.organization.slug
+    )
     path = redact_token(request.path, token)[:400] if request is not None else ""
     InviteUse.objects.create(
         invite=invite, used_at=now, ip_address=client_ip(request), user_agent=user_agent(request), path=path
