@@ -234,6 +234,10 @@ SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0
 SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 # How often beat queues again the invite e-mails that could not reach the broker.
 INVITE_EMAIL_SWEEP_SECONDS = env.float("INVITE_EMAIL_SWEEP_SECONDS", default=300)
+# Beat's heartbeat for /healthz: sent this often, and beat counts as down once the last one is older
+# than BEAT_STALE_SECONDS.
+BEAT_HEARTBEAT_SECONDS = env.float("BEAT_HEARTBEAT_SECONDS", default=60)
+BEAT_STALE_SECONDS = env.float("BEAT_STALE_SECONDS", default=300)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.
