@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
@@ -189,6 +190,8 @@ def report_render(*, report_id: int) -> Report:
         report.status = Report.Status.RENDERING
         report.started_at = timezone.now()
         report.save(update_fields=["status", "started_at"])
+    if settings.REPORT_FAULT_DELAY_SECONDS:
+        time.sleep(settings.REPORT_FAULT_DELAY_SECONDS)
     try:
         context = report_context(report)
         html = render_report_html(

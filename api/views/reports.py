@@ -26,6 +26,8 @@ from reports.models import Report
 
 class ReportSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    # Lets a client check its download: the same fingerprint the app checks before serving it.
+    sha256 = serializers.CharField(read_only=True, help_text="SHA-256 of the PDF; empty until rendered.")
     evaluation = serializers.UUIDField(source="evaluation.public_id", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
@@ -37,6 +39,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "size",
+            "sha256",
             "error",
             "created_at",
             "finished_at",

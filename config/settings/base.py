@@ -230,6 +230,8 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 SCORING_TIME_LIMIT = env.int("SCORING_TIME_LIMIT", default=90)
 SCORING_SOFT_TIME_LIMIT = env.int("SCORING_SOFT_TIME_LIMIT", default=60)
 SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0)
+# The same for report rendering: the topology test kills a worker in the middle of a render.
+REPORT_FAULT_DELAY_SECONDS = env.float("REPORT_FAULT_DELAY_SECONDS", default=0)
 # How often beat runs the scoring outbox sweep.
 SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 # How often beat queues again the invite e-mails that could not reach the broker.
