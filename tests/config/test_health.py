@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -50,16 +50,24 @@ def separate_processes(settings, monkeypatch):
     cache.clear()
 
 
-def test_healthz_reports_beat_alive_after_a_recent_heartbeat(client, separate_processes):
+def test_healthz_reports_beat_alive_after_a_recent_heartbeat(client, separate_processes, monkeypatch):
+    from config import health
+
     beat_heartbeat()
+    # The clock of the health check, 42 s after the heartbeat was recorded.
+    recorded = cache.get(BEAT_HEARTBEAT_KEY)
+    monkeypatch.setattr(health, "time", SimpleNamespace(time=lambda: recorded + 42))
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json()["beat"] == {"ok": True, "detail": "last heartbeat 0 s ago"}
+    assert response.json()["beat"] == {"ok": True, "detail": "last heartbeat 42 s ago"}
 
 
-def test_healthz_is_503_when_the_last_heartbeat_is_stale(client, separate_processes, settings):
+def test_healthz_is_503_when_the_last_heartbeat_is_stale(client, separate_processes, settings, monkeypatch):
+    from config import health
+
     settings.BEAT_STALE_SECONDS = 300
-    cache.set(BEAT_HEARTBEAT_KEY, time.time() - 400)
+    cache.set(BEAT_HEARTBEAT_KEY, 1_000_000.0)
+    monkeypatch.setattr(health, "time", SimpleNamespace(time=lambda: 1_000_400.0))
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     body = response.json()
