@@ -262,8 +262,8 @@ def test_invite_to_verified_report_across_hosts_with_a_web_process_and_a_worker_
     from celery import Celery
 
     started = time.monotonic()
-    # The one-shot migrate (with the shipped library), then an officer who invites a vendor; the
-    # invite link is read from the e-mail, as the vendor would.
+    # The one-shot migrate (with the shipped library), then an officer who invites a vendor. That one
+    # set-up process runs its tasks itself, so the link is read from its e-mail outbox.
     migrate = topology.host("migrate")
     for words in compose_commands("migrate"):
         migrate.run(words)
