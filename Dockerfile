@@ -21,6 +21,8 @@ COPY . .
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 app && mkdir -p /var/lib/due-diligence && chown app /var/lib/due-diligence
 USER app
+# Used only when no bucket is configured (AWS_STORAGE_BUCKET_NAME), i.e. a single host.
 ENV PRIVATE_STORAGE_ROOT=/var/lib/due-diligence/private
 EXPOSE 8000
+# The web process; docker-compose.yml runs the same image as migrate, worker and beat.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from celery import Celery, signals
 from celery.schedules import crontab
@@ -48,6 +49,13 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.sweep_unmailed_invites",
             "schedule": float(settings.INVITE_EMAIL_SWEEP_SECONDS),
         },
+        # Proof for /healthz that beat is alive. A heartbeat that waited in the queue longer than
+        # one interval is dropped, so a backlog released by a returning worker cannot fake a beat.
+        "beat-heartbeat": {
+            "task": "config.beat_heartbeat",
+            "schedule": float(settings.BEAT_HEARTBEAT_SECONDS),
+            "options": {"expires": float(settings.BEAT_HEARTBEAT_SECONDS)},
+        },
     }
 
 
@@ -55,3 +63,17 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
 def ping() -> str:
     """Round trip used by the health check and the worker integration test."""
     return "pong"
+
+
+# Where the last heartbeat sent by beat is kept (the shared cache: Redis wherever beat runs).
+BEAT_HEARTBEAT_KEY = "health:beat-heartbeat"
+
+
+@app.task(name="config.beat_heartbeat", ignore_result=True)
+def beat_heartbeat() -> float:
+    """Sent by beat every BEAT_HEARTBEAT_SECONDS; records when, for the health check."""
+    from django.core.cache import cache
+
+    now = time.time()
+    cache.set(BEAT_HEARTBEAT_KEY, now, timeout=24 * 60 * 60)
+    return now

@@ -277,10 +277,11 @@ def _evidence_of(invite: Invite, public_id) -> EvidenceFile:
 @invite_required
 def portal_evidence_download(request: HttpRequest, invite: Invite, public_id) -> HttpResponse:
     evidence = _evidence_of(invite, public_id)
-    response = evidence_file_response(evidence)
-    evidence_record_download(
-        evidence=evidence, evaluation=invite.evaluation, contact=invite.contact, request=request
-    )
+    response = evidence_file_response(request, evidence)
+    if response.status_code == 200:
+        evidence_record_download(
+            evidence=evidence, evaluation=invite.evaluation, contact=invite.contact, request=request
+        )
     return response
 
 

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from procurement.models import EvidenceFile
-from procurement.services.evidence import evidence_path
+from procurement.services.evidence import evidence_storage_name
+from procurement.stored_files import StoredFileAltered, StoredFileMissing, verified_file_response
 
 
-def evidence_file_response(evidence: EvidenceFile) -> FileResponse:
-    path = evidence_path(evidence.stored_name)
-    if not path.is_file():
-        raise Http404("The document is missing from storage.")
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+def stored_file_refused(request: HttpRequest, error: StoredFileAltered) -> HttpResponse:
+    """The page shown instead of a document whose stored copy failed its SHA-256 check."""
+    return render(request, "procurement/stored_file_refused.html", {"message": error.message}, status=409)
+
+
+def evidence_file_response(request: HttpRequest, evidence: EvidenceFile) -> FileResponse | HttpResponse:
+    """The document as uploaded, verified against its recorded SHA-256, or a page saying why not."""
+    try:
+        response = verified_file_response(
+            evidence_storage_name(evidence.stored_name),
+            sha256=evidence.sha256,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+    except StoredFileMissing as exc:
+        raise Http404(exc.message) from None
+    except StoredFileAltered as exc:
+        return stored_file_refused(request, exc)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

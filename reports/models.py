@@ -34,6 +34,8 @@ class Report(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to="reports/", blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
+    # SHA-256 of the stored PDF, checked on every download (the store may be a shared bucket).
+    sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from django.utils import timezone
 from procurement.models import AuditEvent, Evaluation
 from procurement.queue import enqueue_on_commit
 from procurement.services.audit import audit_record
+from procurement.stored_files import StoredFileMissing, open_verified
 from reports import comparison
 from reports import context as contexts
 from reports.models import Report
@@ -104,6 +106,11 @@ def report_fail_if_stuck(*, report: Report) -> Report:
     return report
 
 
+def is_stored(report: Report) -> bool:
+    """A finished report whose file is in the store with a fingerprint to check it against."""
+    return bool(report.file and report.sha256 and report.file.storage.exists(report.file.name))
+
+
 def _reusable(*, organization, kind: str, digest: str) -> Report | None:
     """A finished report with this content, or one already on its way (no second rendering)."""
     candidates = Report.objects.for_org(organization).filter(
@@ -114,9 +121,7 @@ def _reusable(*, organization, kind: str, digest: str) -> Report | None:
     for report in candidates:
         if report_fail_if_stuck(report=report).status == Report.Status.FAILED:
             continue
-        if report.status != Report.Status.DONE or (
-            report.file and report.file.storage.exists(report.file.name)
-        ):
+        if report.status != Report.Status.DONE or is_stored(report):
             return report
     return None
 
@@ -185,6 +190,8 @@ def report_render(*, report_id: int) -> Report:
         report.status = Report.Status.RENDERING
         report.started_at = timezone.now()
         report.save(update_fields=["status", "started_at"])
+    if settings.REPORT_FAULT_DELAY_SECONDS:
+        time.sleep(settings.REPORT_FAULT_DELAY_SECONDS)
     try:
         context = report_context(report)
         html = render_report_html(
@@ -202,11 +209,19 @@ def report_render(*, report_id: int) -> Report:
     report.content_hash = content_hash(report.kind, context)
     report.file.save(_file_name(report), ContentFile(pdf), save=False)
     report.size = len(pdf)
+    report.sha256 = hashlib.sha256(pdf).hexdigest()
     report.status = Report.Status.DONE
     report.error = ""
     report.finished_at = timezone.now()
-    report.save(update_fields=["content_hash", "file", "size", "status", "error", "finished_at"])
+    report.save(update_fields=["content_hash", "file", "size", "sha256", "status", "error", "finished_at"])
     return report
+
+
+def report_file(report: Report) -> IO[bytes]:
+    """The stored PDF, checked against the SHA-256 recorded at rendering; StoredFileError if not."""
+    if report.status != Report.Status.DONE or not report.file:
+        raise StoredFileMissing()
+    return open_verified(report.file.name, sha256=report.sha256)
 
 
 def report_download(
@@ -251,9 +266,7 @@ def vendor_answers_current(*, evaluation: Evaluation) -> Report | None:
     if report is None:
         return None
     report = report_fail_if_stuck(report=report)
-    if report.status == Report.Status.DONE and not (
-        report.file and report.file.storage.exists(report.file.name)
-    ):
+    if report.status == Report.Status.DONE and not is_stored(report):
         return None
     return report
 

@@ -17,12 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import get_for_org, has_perm, member_required, org_queryset
 from accounts.roles import Perm
 from procurement.models import Evaluation
+from procurement.responses import stored_file_refused
+from procurement.stored_files import StoredFileAltered, StoredFileMissing
 from reports import comparison as comparisons
 from reports import context as contexts
 from reports import exports, services
 from reports.models import Report
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from vendors.models import Contact
 
 EVALUATIONS = Evaluation.objects.select_related("product__vendor", "template", "organization")
@@ -42,12 +45,19 @@ def _download_name(report: Report) -> str:
     return f"{report.kind.replace('_', '-')}-{subject}-{stamp}.pdf"
 
 
-def _pdf_response(report: Report) -> FileResponse:
+def _pdf_response(
+    request: HttpRequest, report: Report, *, user: User | None = None, contact: Contact | None = None
+) -> FileResponse | HttpResponse:
+    """The verified stored PDF as an attachment, audited; or why it cannot be served."""
+    try:
+        pdf = services.report_file(report)
+    except StoredFileMissing as exc:
+        raise Http404(exc.message) from None
+    except StoredFileAltered as exc:
+        return stored_file_refused(request, exc)
+    services.report_download(report=report, user=user, contact=contact, request=request)
     response = FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=_download_name(report),
-        content_type="application/pdf",
+        pdf, as_attachment=True, filename=_download_name(report), content_type="application/pdf"
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -106,16 +116,14 @@ def report_download(request: HttpRequest, public_id) -> HttpResponse:
     )
     if report.status != Report.Status.DONE or not report.file:
         raise Http404("The report is not ready.")
-    services.report_download(report=report, user=request.user, request=request)
-    return _pdf_response(report)
+    return _pdf_response(request, report, user=request.user)
 
 
 def vendor_answers_download(
     request: HttpRequest, report: Report, contact: Contact | None = None
 ) -> HttpResponse:
     """Serves a finished vendor answers PDF, audited. The caller has already authorised it."""
-    services.report_download(report=report, contact=contact, request=request)
-    return _pdf_response(report)
+    return _pdf_response(request, report, contact=contact)
 
 
 def _chosen(request: HttpRequest, source) -> list[Evaluation]:

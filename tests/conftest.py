@@ -270,3 +270,118 @@ def celery_worker_process(redis_url, transactional_db, settings):
         worker.stop()
         app.conf.update(saved)
         reset_celery_connections(app)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (the caller binds it straight away)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class S3Server:
+    """moto's standalone S3-compatible HTTP server, in its own process, for the whole test session."""
+
+    access_key = "test-access-key"
+    secret_key = "test-secret-key"
+    region = "us-east-1"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint_url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        command = shutil.which("moto_server", path=os.path.dirname(sys.executable))
+        if command is None:
+            raise RuntimeError("moto_server is not installed (requirements-dev.txt)")
+        self.process = subprocess.Popen(
+            [command, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("moto_server exited during start-up")
+            try:
+                with urllib.request.urlopen(self.endpoint_url, timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+        )
+
+    def create_bucket(self) -> str:
+        import uuid
+
+        name = f"dd-test-{uuid.uuid4().hex[:16]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def environment(self, bucket: str) -> dict[str, str]:
+        """The variables the settings read to use this server as the object store."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_S3_REGION_NAME": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_S3_ADDRESSING_STYLE": "path",
+        }
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible HTTP server on a free loopback port, started once per test session."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    """The default storage is a fresh, empty bucket on the S3 server for this test; yields its name."""
+    bucket = s3_server.create_bucket()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_server.endpoint_url,
+                "region_name": s3_server.region,
+                "access_key": s3_server.access_key,
+                "secret_key": s3_server.secret_key,
+                "addressing_style": "path",
+                "default_acl": None,
+                "file_overwrite": False,
+                "signature_version": "s3v4",
+            },
+        },
+    }
+    return bucket

@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import factory
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from accounts.roles import Role
-from procurement.models import Answer, Evaluation, Invite, ReviewerAssignment
+from procurement.models import Answer, Evaluation, EvidenceFile, Invite, ReviewerAssignment
+from procurement.services.evidence import evidence_storage_name
 from questionnaires.models import Question, Section, Template
 from vendors.models import Contact, Product, Vendor
 
@@ -270,7 +274,7 @@ def build_every_type_template(*, organization, status: str = Template.Status.PUB
 
 
 class EvidenceFileFactory(factory.django.DjangoModelFactory):
-    """A record only; tests that download write the file under PRIVATE_STORAGE_ROOT themselves."""
+    """A record only; `stored_evidence` also writes the file, for tests that download it."""
 
     class Meta:
         model = "procurement.EvidenceFile"
@@ -285,6 +289,18 @@ class EvidenceFileFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = 2048
     sha256 = factory.Sequence(lambda n: hashlib.sha256(f"evidence {n}".encode()).hexdigest())
+
+
+def stored_evidence(content: bytes = b"%PDF-1.7\n%%EOF\n", **kwargs) -> EvidenceFile:
+    """An evidence record with its file in the default storage, fingerprinted as an upload would be."""
+    evidence = EvidenceFileFactory(sha256=hashlib.sha256(content).hexdigest(), size=len(content), **kwargs)
+    default_storage.save(evidence_storage_name(evidence.stored_name), ContentFile(content))
+    return evidence
+
+
+def evidence_file_path(stored_name: str) -> Path:
+    """Where the file-system storage (the embedded default and the tests) keeps an evidence file."""
+    return Path(default_storage.path(evidence_storage_name(stored_name)))
 
 
 class ClarificationRequestFactory(factory.django.DjangoModelFactory):

@@ -19,12 +19,15 @@ from api.errors import ApiError, error
 from api.serializers import ErrorResponseSerializer
 from api.views.base import OrgApiMixin
 from procurement.models import Evaluation
+from procurement.stored_files import StoredFileError, StoredFileMissing
 from reports import services
 from reports.models import Report
 
 
 class ReportSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    # Lets a client check its download: the same fingerprint the app checks before serving it.
+    sha256 = serializers.CharField(read_only=True, help_text="SHA-256 of the PDF; empty until rendered.")
     evaluation = serializers.UUIDField(source="evaluation.public_id", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
@@ -36,6 +39,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "size",
+            "sha256",
             "error",
             "created_at",
             "finished_at",
@@ -103,7 +107,13 @@ class ReportDownloadView(OrgApiMixin, APIView):
         summary="Download the PDF (recorded in the audit trail)",
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
-            409: OpenApiResponse(ErrorResponseSerializer, description="Not rendered yet: poll the report."),
+            409: OpenApiResponse(
+                ErrorResponseSerializer,
+                description=(
+                    "Not rendered yet (poll the report), or the stored copy is missing or no longer "
+                    "matches its SHA-256 (code `altered`)."
+                ),
+            ),
         },
     )
     def get(self, request, id):
@@ -117,9 +127,16 @@ class ReportDownloadView(OrgApiMixin, APIView):
                 [error("", "The report is not ready yet; poll its status.", "not_ready")],
                 status_code=status.HTTP_409_CONFLICT,
             )
+        try:
+            pdf = services.report_file(report)
+        except StoredFileError as exc:
+            raise ApiError(
+                [error("", exc.message, "missing" if isinstance(exc, StoredFileMissing) else "altered")],
+                status_code=status.HTTP_409_CONFLICT,
+            ) from None
         services.report_download(report=report, user=request.user, request=request)
         response = FileResponse(
-            report.file.open("rb"),
+            pdf,
             as_attachment=True,
             filename=f"{report.kind}-{report.public_id}.pdf",
             content_type="application/pdf",

@@ -173,6 +173,33 @@ MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 # No URL of the app serves this prefix; files are streamed by views that check access.
 MEDIA_URL = "/_private/"
 
+# Object storage: with a bucket named, evidence files and rendered reports go to an S3-compatible
+# store (MinIO in docker-compose.yml, a cloud bucket in production) instead of PRIVATE_STORAGE_ROOT,
+# so every web and worker host sees the same files. The objects stay private (no ACL is set, so the
+# bucket's own private default applies) and the app never hands out their URLs: downloads are read
+# back, checked against their SHA-256 and streamed by views that check access.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty for AWS itself; the store's URL for MinIO or another S3-compatible service.
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # Empty keys: boto3 finds credentials itself (instance profile, IRSA, ~/.aws).
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for MinIO and most self-hosted stores, "virtual" for AWS.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "location": env("AWS_S3_PREFIX", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -215,10 +242,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SCORING_TIME_LIMIT = env.int("SCORING_TIME_LIMIT", default=90)
 SCORING_SOFT_TIME_LIMIT = env.int("SCORING_SOFT_TIME_LIMIT", default=60)
 SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0)
+# The same for report rendering: the topology test kills a worker in the middle of a render.
+REPORT_FAULT_DELAY_SECONDS = env.float("REPORT_FAULT_DELAY_SECONDS", default=0)
 # How often beat runs the scoring outbox sweep.
 SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 # How often beat queues again the invite e-mails that could not reach the broker.
 INVITE_EMAIL_SWEEP_SECONDS = env.float("INVITE_EMAIL_SWEEP_SECONDS", default=300)
+# Beat's heartbeat for /healthz: sent this often, and beat counts as down once the last one is older
+# than BEAT_STALE_SECONDS.
+BEAT_HEARTBEAT_SECONDS = env.float("BEAT_HEARTBEAT_SECONDS", default=60)
+BEAT_STALE_SECONDS = env.float("BEAT_STALE_SECONDS", default=300)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.

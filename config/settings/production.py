@@ -8,8 +8,10 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# The default storage (the file system, or the S3 bucket when AWS_STORAGE_BUCKET_NAME is set) is
+# chosen in base.py; static files are served by WhiteNoise from the image.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,6 +18,7 @@ from procurement.models import (
     EvidenceFile,
 )
 from procurement.services.audit import audit_record
+from procurement.stored_files import delete_file, store_file
 from procurement.uploads import detect_type, display_name
 from questionnaires.models import Question
 
@@ -31,8 +30,9 @@ if TYPE_CHECKING:
 from procurement.services.answers import _lock_for_vendor_change, _mark_in_progress
 
 
-def evidence_path(stored_name: str) -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "evidence" / stored_name
+def evidence_storage_name(stored_name: str) -> str:
+    """Where an evidence file lives in the default storage (a folder on disk, a key prefix in S3)."""
+    return f"evidence/{stored_name}"
 
 
 @transaction.atomic
@@ -59,18 +59,11 @@ def evidence_upload(
         expires_on = None
     locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
     stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
-    path = evidence_path(stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
+    name = evidence_storage_name(stored_name)
     uploaded_file.seek(0)
+    stored = store_file(name, uploaded_file)
     # If anything below fails, the transaction rolls back and the file must not stay behind.
     try:
-        with path.open("xb") as out:
-            for chunk in uploaded_file.chunks():
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
         evidence = EvidenceFile.objects.create(
             organization_id=evaluation.organization_id,
             evaluation_id=evaluation.pk,
@@ -78,8 +71,8 @@ def evidence_upload(
             original_name=display_name(uploaded_file.name or "", extension=kind.extension),
             stored_name=stored_name,
             content_type=kind.content_type,
-            size=size,
-            sha256=digest.hexdigest(),
+            size=stored.size,
+            sha256=stored.sha256,
             expires_on=expires_on,
             uploaded_by_contact=contact,
             uploaded_by_user=user,
@@ -97,13 +90,13 @@ def evidence_upload(
                 "file": str(evidence.public_id),
                 "name": evidence.original_name,
                 "sha256": evidence.sha256,
-                "size": size,
+                "size": stored.size,
                 "content_type": kind.content_type,
             },
         )
         _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
     except BaseException:
-        path.unlink(missing_ok=True)
+        delete_file(name)
         raise
     return evidence
 

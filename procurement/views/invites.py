@@ -123,6 +123,7 @@ def invite_resend_view(request: HttpRequest, public_id, invite_id) -> HttpRespon
 def evidence_download(request: HttpRequest, public_id, file_id) -> HttpResponse:
     evaluation = _evaluation(request, public_id)
     evidence = get_for_org(request, EvidenceFile.objects.filter(evaluation=evaluation), public_id=file_id)
-    response = evidence_file_response(evidence)
-    evidence_record_download(evidence=evidence, evaluation=evaluation, user=request.user, request=request)
+    response = evidence_file_response(request, evidence)
+    if response.status_code == 200:
+        evidence_record_download(evidence=evidence, evaluation=evaluation, user=request.user, request=request)
     return response

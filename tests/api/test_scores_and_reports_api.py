@@ -138,3 +138,21 @@ def test_override_a_score_with_a_justification(officer_api, officer, evaluation,
         ).status_code
         == 404
     )
+
+
+def test_a_report_altered_in_the_bucket_is_a_409_with_its_code(
+    compliance_api, org, renders, s3_storage, s3_server, django_capture_on_commit_callbacks
+):
+    evaluation = EvaluationFactory(organization=org, status=Evaluation.Status.DECIDED)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_id = compliance_api.post(
+            f"/api/v1/evaluations/{evaluation.public_id}/report/", {}, format="json"
+        ).json()["id"]
+    report = Report.objects.get(public_id=report_id)
+    s3_server.client().put_object(Bucket=s3_storage, Key=report.file.name, Body=b"%PDF-1.7 forged")
+    response = compliance_api.get(f"/api/v1/reports/{report_id}/download/")
+    assert response.status_code == 409
+    [problem] = response.json()["errors"]
+    assert problem["code"] == "altered"
+    assert "no longer matches the fingerprint (SHA-256)" in problem["message"]
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REPORT_DOWNLOADED).exists()

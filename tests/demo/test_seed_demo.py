@@ -17,9 +17,8 @@ from procurement.models import (
     ScoreRun,
 )
 from procurement.services.evaluations import evaluation_create
-from procurement.services.evidence import evidence_path
 from questionnaires.models import Template
-from tests.factories import TemplateFactory
+from tests.factories import TemplateFactory, evidence_file_path
 from vendors.models import Contact, Product, Vendor
 
 pytestmark = pytest.mark.django_db
@@ -91,16 +90,16 @@ def test_submitted_demo_evaluations_are_scored_with_findings_and_evidence(seeded
     for evidence in files:
         assert len(evidence.sha256) == 64
         assert evidence.content_type == "application/pdf"
-        assert evidence_path(evidence.stored_name).read_bytes().startswith(b"%PDF-1.4")
+        assert evidence_file_path(evidence.stored_name).read_bytes().startswith(b"%PDF-1.4")
     assert files.filter(question__key="security.soc2_type2", expires_on__isnull=False).exists()
 
     # A second run finds everything in place and adds no rows and no files.
     before = _row_counts()
-    files_before = set(evidence_path("x").parent.iterdir())
+    files_before = set(evidence_file_path("x").parent.iterdir())
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert _row_counts() == before
-    assert set(evidence_path("x").parent.iterdir()) == files_before
+    assert set(evidence_file_path("x").parent.iterdir()) == files_before
     assert "high risk" in out.getvalue()
 
 

@@ -8,9 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from procurement.models import AuditEvent, EvidenceFile
-from procurement.services.evidence import evidence_path
 from procurement.uploads import display_name
-from tests.factories import EvaluationFactory, EvidenceFileFactory, InviteFactory
+from tests.factories import (
+    EvaluationFactory,
+    InviteFactory,
+    evidence_file_path,
+    stored_evidence,
+)
 from tests.procurement.conftest import portal_url
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +54,7 @@ def test_a_pdf_is_stored_privately_under_a_random_name_with_its_hash(invite, que
     assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
     assert evidence.content_type == "application/pdf"
     assert str(evidence.expires_on) == "2030-01-31"
-    path = evidence_path(evidence.stored_name)
+    path = evidence_file_path(evidence.stored_name)
     assert path.read_bytes() == PDF
     assert str(path).startswith(str(settings.PRIVATE_STORAGE_ROOT))
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.FILE_UPLOADED)
@@ -128,11 +132,7 @@ def test_a_tricky_name_is_stored_safely(invite, questions, client):
 
 @pytest.fixture
 def stored(invite, questions):
-    evidence = EvidenceFileFactory(evaluation=invite.evaluation, question=questions.report)
-    path = evidence_path(evidence.stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(PDF)
-    return evidence
+    return stored_evidence(PDF, evaluation=invite.evaluation, question=questions.report)
 
 
 def test_organization_users_download_evidence_as_an_attachment(stored, reviewer_client):

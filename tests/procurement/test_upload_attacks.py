@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from procurement.models import EvidenceFile
-from procurement.services.evidence import evidence_path
 from procurement.uploads import display_name
+from tests.factories import evidence_file_path
 from tests.procurement.conftest import portal_url
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_a_nested_archive_inside_a_docx_is_stored_as_one_opaque_part(invite, que
     # The inner archive is never opened: the outer one is checked on its own sizes, and accepted.
     assert _upload(client, invite, questions.report, "policy.docx", outer).status_code == 302
     evidence = EvidenceFile.objects.get()
-    assert evidence_path(evidence.stored_name).stat().st_size == len(outer)
+    assert evidence_file_path(evidence.stored_name).stat().st_size == len(outer)
 
 
 @pytest.mark.parametrize(
@@ -160,8 +160,8 @@ def test_names_that_try_to_be_paths_are_neutralised(invite, questions, client, s
     assert len(evidence.original_name) <= 200
     # The only file written is the random-named one inside the evidence folder.
     evidence_root = (settings.PRIVATE_STORAGE_ROOT / "evidence").resolve()
-    assert _files_on_disk(settings) == [evidence_path(evidence.stored_name)]
-    assert evidence_path(evidence.stored_name).resolve().parent == evidence_root
+    assert _files_on_disk(settings) == [evidence_file_path(evidence.stored_name)]
+    assert evidence_file_path(evidence.stored_name).resolve().parent == evidence_root
 
 
 def test_the_rtl_override_cannot_disguise_an_extension():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -37,6 +39,7 @@ def test_a_request_renders_and_stores_the_report(
     assert report.file.name.startswith("reports/")
     assert (settings.PRIVATE_STORAGE_ROOT / report.file.name).read_bytes() == b"%PDF-1.7 fake"
     assert report.size == len(b"%PDF-1.7 fake")
+    assert report.sha256 == hashlib.sha256(b"%PDF-1.7 fake").hexdigest()
     assert report.finished_at is not None
     assert report.requested_by == officer
     assert len(report.content_hash) == 64

@@ -13,6 +13,7 @@ must leave the database exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -35,20 +36,19 @@ from accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from accounts.services.api_tokens import api_token_create, api_token_hash
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.services import invites as invite_services
-from procurement.services.evidence import evidence_path
 from questionnaires.models import Template
 from reports.models import Report
 from tests.factories import (
     DecisionConditionFactory,
     DraftTemplateFactory,
     EvaluationFactory,
-    EvidenceFileFactory,
     InviteFactory,
     QuestionFactory,
     ReviewerAssignmentFactory,
     ScoreRunFactory,
     SectionFactory,
     TemplateFactory,
+    stored_evidence,
 )
 from tests.procurement.conftest import build_questionnaire
 from vendors.models import Contact
@@ -466,10 +466,7 @@ def build_world(org, officer) -> World:
     draft_question = QuestionFactory(section=draft_first, key="first.one", order=1)
     QuestionFactory(section=draft_first, key="first.two", order=2)
 
-    evidence = EvidenceFileFactory(evaluation=evaluation_a, question=questions.report)
-    path = evidence_path(evidence.stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    evidence = stored_evidence(b"%PDF-1.7\n%%EOF\n", evaluation=evaluation_a, question=questions.report)
 
     run = ScoreRunFactory(evaluation=evaluation_a)
     report = Report.objects.create(
@@ -480,6 +477,7 @@ def build_world(org, officer) -> World:
         status=Report.Status.DONE,
         finished_at=timezone.now(),
     )
+    report.sha256 = hashlib.sha256(b"%PDF-1.7 matrix\n%%EOF\n").hexdigest()
     report.file.save("matrix.pdf", ContentFile(b"%PDF-1.7 matrix\n%%EOF\n"))
     assignment = ReviewerAssignmentFactory(evaluation=evaluation_a, reviewer=officer)
     condition = DecisionConditionFactory(evaluation=evaluation_a, owner=None)
