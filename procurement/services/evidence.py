@@ -18,6 +18,7 @@ from procurement.models import (
     AuditEvent,
     Evaluation,
     EvidenceFile,
+    Invite,
 )
 from procurement.services.audit import audit_record
 from procurement.uploads import detect_type, display_name
@@ -45,6 +46,7 @@ def evidence_upload(
     contact: Contact | None = None,
     user: User | None = None,
     request: HttpRequest | None = None,
+    invite: Invite | None = None,
 ) -> EvidenceFile:
     """Checks the file's real type and size, stores it privately under a random name, records it."""
     if question.type != Question.Type.FILE and not question.requires_evidence:
@@ -57,7 +59,7 @@ def evidence_upload(
     )
     if expires_on is not None and not (question.options or {}).get("has_expiry"):
         expires_on = None
-    locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
+    locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
     stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
     path = evidence_path(stored_name)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,11 +112,16 @@ def evidence_upload(
 
 @transaction.atomic
 def evidence_remove(
-    *, evidence: EvidenceFile, contact: Contact | None = None, user: User | None = None, request=None
+    *,
+    evidence: EvidenceFile,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request=None,
+    invite: Invite | None = None,
 ) -> EvidenceFile:
     """Withdraws a document from the answer; the file and its record stay for the audit trail."""
     evaluation = evidence.evaluation
-    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question)
+    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question, invite=invite)
     if evidence.removed_at is None:
         evidence.removed_at = timezone.now()
         evidence.save(update_fields=["removed_at"])
