@@ -343,9 +343,8 @@ def portal_delegation_revoke(request: HttpRequest, invite: Invite, delegation_id
     try:
         delegation = invite_delegation_revoke(invite=invite, delegation_id=delegation_id, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{delegation.contact.name}'s link no longer works.")
+        raise Http404("No such hand-off.") from exc
+    messages.success(request, f"{delegation.contact.name}'s link no longer works.")
     return redirect("portal_delegate", invite._token)
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import get_for_org, has_perm, member_required
+from accounts.access import get_for_org, has_perm, member_required, require_perm
 from accounts.roles import Perm
 from procurement.forms import IntakeForm
 from procurement.models import Evaluation
@@ -40,6 +40,7 @@ def evaluation_intake(request: HttpRequest, public_id) -> HttpResponse:
         else None
     )
     if request.method == "POST":
+        require_perm(request, Perm.RUN_EVALUATIONS)
         if not may_change:
             messages.error(request, "The scope of this evaluation cannot be changed now.")
             return redirect("evaluation_intake", evaluation.public_id)
