@@ -375,6 +375,11 @@ ROUTES: dict[str, Route] = {
     "api-evaluation-list": API({GET: VIEW, POST: RUN}, GP),
     "api-evaluation-detail": API(VIEW, url=api_evaluation),
     "api-evaluation-audit": API(VIEW, url=api_evaluation),
+    # The world's template has no intake: an allowed PUT is told so (400), a refused one never gets there.
+    "api-evaluation-intake": API(
+        {GET: VIEW, PUT: RUN}, (GET, PUT), url=api_evaluation, data={"answers": {}},
+        ok={GET: {200}, PUT: {400}},
+    ),
     "api-evaluation-clarifications": API(REVIEW, PO, url=api_evaluation),
     "api-evaluation-decision": API(DECIDE, PO, url=api_evaluation),
     "api-evaluation-invites": API(RUN, PO, url=api_evaluation),
