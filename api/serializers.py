@@ -248,6 +248,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
     # Blank until decided / scored: declared so that the schema allows the empty string.
     decision = serializers.ChoiceField(choices=Evaluation.Decision.choices, allow_blank=True, read_only=True)
     risk_tier = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True, read_only=True)
+    inherent_tier = serializers.ChoiceField(
+        choices=Evaluation.RiskTier.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Set by the buyer's intake; blank while it is not answered (every question is asked).",
+    )
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -267,6 +273,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "decided_at",
             "overall_score",
             "risk_tier",
+            "inherent_tier",
             "sent_at",
             "submitted_at",
             "created_at",
@@ -434,3 +441,33 @@ def _number(value) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+class IntakeItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    prompt = serializers.CharField()
+    type = serializers.ChoiceField(choices=["yes_no", "single_choice"])
+    choices = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), required=False
+    )
+
+
+class IntakeSerializer(serializers.Serializer):
+    """The intake of an evaluation: its items, the buyer's answers, the tier and the scope they set."""
+
+    items = IntakeItemSerializer(many=True)
+    answers = serializers.DictField(help_text="Item key -> answer (true/false, or a choice's value).")
+    inherent_tier = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    asked_sections = serializers.ListField(child=serializers.CharField(), help_text="Section keys asked.")
+    left_out_sections = serializers.ListField(
+        child=serializers.CharField(), help_text="Section keys not asked."
+    )
+    asked_questions = serializers.IntegerField()
+    total_questions = serializers.IntegerField()
+
+
+class IntakeUpdateSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(), help_text="Every item's answer: true/false, or a choice's value."
+    )

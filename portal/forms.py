@@ -86,3 +86,14 @@ class DelegateForm(forms.Form):
     name = forms.CharField(max_length=200, label="Colleague's name")
     email = forms.EmailField(label="Colleague's e-mail")
     role = forms.CharField(max_length=200, required=False, label="Role", help_text="e.g. Head of security")
+    sections = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sections your colleague may change",
+        help_text="Tick none to hand over the whole questionnaire. Your colleague sees the other "
+        "sections read-only and cannot submit.",
+    )
+
+    def __init__(self, *args, sections: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].choices = sections

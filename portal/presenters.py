@@ -149,6 +149,9 @@ def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[
         "total": total,
         "percent": percent(done, total),
         "read_only": not invite.evaluation.is_vendor_editable,
+        # A link handed over for some sections: their titles, and whether this section is one.
+        "handed_sections": [s.title for s in data.sections if s.key in invite.sections],
+        "section_editable": section is None or not invite.sections or section.key in invite.sections,
     }
 
 

@@ -21,6 +21,11 @@ urlpatterns = [
         name="portal_evidence_remove",
     ),
     path("<str:token>/delegate/", views.portal_delegate, name="portal_delegate"),
+    path(
+        "<str:token>/delegate/<uuid:delegation_id>/revoke/",
+        views.portal_delegation_revoke,
+        name="portal_delegation_revoke",
+    ),
     path("<str:token>/review/", views.portal_review, name="portal_review"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
     path("<str:token>/answers.pdf", views.portal_answers_pdf, name="portal_answers_pdf"),

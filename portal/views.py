@@ -22,14 +22,14 @@ from portal.presenters import (
 )
 from procurement.models import EvidenceFile
 from procurement.responses import evidence_file_response
-from procurement.selectors import vendor_snapshot
+from procurement.selectors import scope_summary, vendor_snapshot
 from procurement.services.answers import answer_save
 from procurement.services.evidence import (
     evidence_record_download,
     evidence_remove,
     evidence_upload,
 )
-from procurement.services.invites import invite_delegate, invite_resolve
+from procurement.services.invites import invite_delegate, invite_delegation_revoke, invite_resolve
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
@@ -81,7 +81,7 @@ def invite_required(view: Callable) -> Callable:
 @require_GET
 @invite_required
 def portal_questionnaire(request: HttpRequest, invite: Invite) -> HttpResponse:
-    data = vendor_snapshot(invite.evaluation)
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
     section = section_for(data, request.GET.get("section"))
     items = [question_view(data, q, invite.evaluation) for q in data.questions_of(section)] if section else []
     return render(request, PAGE, page_context(invite, data, section, items))
@@ -92,7 +92,7 @@ def portal_questionnaire(request: HttpRequest, invite: Invite) -> HttpResponse:
 def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
     """Autosave of one question (htmx), answering with the question and whatever it shows or hides."""
     evaluation = invite.evaluation
-    data = vendor_snapshot(evaluation)
+    data = vendor_snapshot(evaluation, sections=invite.sections)
     question = find_question(data, key)
     section = next(s for s in data.sections if s.pk == question.section_id)
     if request.method == "GET":
@@ -115,6 +115,7 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
                 expected_version=form.cleaned_data["version"],
                 contact=invite.contact,
                 request=request,
+                invite=invite,
             )
         except AnswerConflict as conflict:
             item_extra = {"conflict": conflict.answer}
@@ -175,7 +176,7 @@ def _section_url(invite: Invite, section, question: Question | None = None) -> s
 def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) -> HttpResponse:
     """The plain Save button of a section: works without JavaScript, saves every changed answer."""
     evaluation = invite.evaluation
-    data = vendor_snapshot(evaluation)
+    data = vendor_snapshot(evaluation, sections=invite.sections)
     section = section_for(data, section_key)
     problems: dict[int, dict] = {}
     forms: dict[int, AnswerForm] = {}
@@ -202,6 +203,7 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
                 expected_version=form.cleaned_data["version"],
                 contact=invite.contact,
                 request=request,
+                invite=invite,
             )
         except AnswerConflict as conflict:
             problems[question.pk] = {"conflict": conflict.answer}
@@ -232,7 +234,7 @@ def portal_section_save(request: HttpRequest, invite: Invite, section_key: str) 
 @invite_required
 def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
     evaluation = invite.evaluation
-    data = vendor_snapshot(evaluation)
+    data = vendor_snapshot(evaluation, sections=invite.sections)
     question = find_question(data, key)
     section = next(s for s in data.sections if s.pk == question.section_id)
     form = UploadForm(question, request.POST, request.FILES)
@@ -246,6 +248,7 @@ def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
                 expires_on=form.cleaned_data.get("expires_on"),
                 contact=invite.contact,
                 request=request,
+                invite=invite,
             )
         except ValidationError as exc:
             errors = exc.messages
@@ -290,7 +293,7 @@ def portal_evidence_download(request: HttpRequest, invite: Invite, public_id) ->
 def portal_evidence_remove(request: HttpRequest, invite: Invite, public_id) -> HttpResponse:
     evidence = _evidence_of(invite, public_id)
     try:
-        evidence_remove(evidence=evidence, contact=invite.contact, request=request)
+        evidence_remove(evidence=evidence, contact=invite.contact, request=request, invite=invite)
         messages.success(request, f"{evidence.original_name} withdrawn.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -301,7 +304,9 @@ def portal_evidence_remove(request: HttpRequest, invite: Invite, public_id) -> H
 @require_http_methods(["GET", "POST"])
 @invite_required
 def portal_delegate(request: HttpRequest, invite: Invite) -> HttpResponse:
-    form = DelegateForm(request.POST or None)
+    scope = scope_summary(invite.evaluation)
+    choices = [(s.key, s.title) for s in scope.asked if not invite.sections or s.key in invite.sections]
+    form = DelegateForm(request.POST or None, sections=choices)
     if request.method == "POST" and form.is_valid():
         try:
             delegated = invite_delegate(invite=invite, request=request, **form.cleaned_data)
@@ -314,7 +319,11 @@ def portal_delegate(request: HttpRequest, invite: Invite) -> HttpResponse:
         else:
             messages.success(request, f"{delegated.contact.name} will receive a personal link by e-mail.")
             return redirect("portal_questionnaire", invite._token)
-    delegations = invite.delegations.select_related("contact")
+    titles = dict(choices) | {s.key: s.title for s in scope.asked}
+    delegations = [
+        (d, [titles.get(key, key) for key in d.sections])
+        for d in invite.delegations.select_related("contact").order_by("-created_at")
+    ]
     return render(
         request,
         "portal/portal_delegate.html",
@@ -324,12 +333,24 @@ def portal_delegate(request: HttpRequest, invite: Invite) -> HttpResponse:
             "token": invite._token,
             "form": form,
             "delegations": delegations,
+            "own_sections": [titles.get(key, key) for key in invite.sections],
         },
     )
 
 
+@require_POST
+@invite_required
+def portal_delegation_revoke(request: HttpRequest, invite: Invite, delegation_id) -> HttpResponse:
+    try:
+        delegation = invite_delegation_revoke(invite=invite, delegation_id=delegation_id, request=request)
+    except ValidationError as exc:
+        raise Http404("No such hand-off.") from exc
+    messages.success(request, f"{delegation.contact.name}'s link no longer works.")
+    return redirect("portal_delegate", invite._token)
+
+
 def _review_context(invite: Invite, errors: list[str] | None = None) -> dict:
-    data = vendor_snapshot(invite.evaluation)
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
     sections = {s.pk: s for s in data.sections}
     missing = [(q, sections[q.section_id]) for q in data.state.missing()]
     done, total = data.state.progress()
@@ -356,7 +377,9 @@ def portal_review(request: HttpRequest, invite: Invite) -> HttpResponse:
 @invite_required
 def portal_submit(request: HttpRequest, invite: Invite) -> HttpResponse:
     try:
-        evaluation_submit(evaluation=invite.evaluation, contact=invite.contact, request=request)
+        evaluation_submit(
+            evaluation=invite.evaluation, contact=invite.contact, request=request, invite=invite
+        )
     except ValidationError as exc:
         errors = (
             ["Some required questions are not answered yet."] if exc.code == "incomplete" else exc.messages

@@ -180,3 +180,26 @@ class InviteForm(forms.Form):
         self.fields["contacts"].label_from_instance = lambda c: (
             f"{c.name} <{c.email}>" + (f" · {c.role}" if c.role else "")
         )
+
+
+class IntakeForm(forms.Form):
+    """The template's intake items as radio buttons; the service checks the answers again."""
+
+    def __init__(self, *args: Any, spec: dict, initial_answers: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        initial_answers = initial_answers or {}
+        for item in spec.get("items", []):
+            if item["type"] == "yes_no":
+                choices = [("yes", "Yes"), ("no", "No")]
+                current = initial_answers.get(item["key"])
+                initial = None if current is None else ("yes" if current else "no")
+            else:
+                choices = [(c["value"], c.get("label") or c["value"]) for c in item.get("choices", [])]
+                initial = initial_answers.get(item["key"])
+            self.fields[item["key"]] = forms.ChoiceField(
+                label=item["prompt"],
+                help_text=item.get("help_text", ""),
+                choices=choices,
+                widget=forms.RadioSelect,
+                initial=initial,
+            )

@@ -8,9 +8,12 @@ what counts as answered and what may still change are written once (in
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from django.db.models import Count, Max, Q
 
 from procurement.models import (
     Answer,
@@ -20,12 +23,14 @@ from procurement.models import (
     ReviewComment,
     ScoreOverride,
 )
-from questionnaires.engine.answers import QuestionnaireState
+from questionnaires.engine.answers import QuestionnaireState, percent
 from questionnaires.engine.display import format_answer
+from questionnaires.engine.intake import in_scope
 from questionnaires.models import Question, Section
-from questionnaires.selectors import template_structure
+from questionnaires.selectors import template_structure, template_structures
 
 Audience = Literal["vendor", "organization"]
+_EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 @dataclass
@@ -47,6 +52,10 @@ class EvaluationSnapshot:
     comments: dict[int, list[ReviewComment]] = field(default_factory=dict)
     clarifications: dict[int, list[ClarificationRequest]] = field(default_factory=dict)
     overrides: dict[int, ScoreOverride] = field(default_factory=dict)
+    # Sections the intake left out of scope (not asked for this use), in template order.
+    out_of_scope: list[Section] = field(default_factory=list)
+    # Keys of the sections this reader may change (a link handed over for some sections); None: all.
+    editable_sections: frozenset[str] | None = None
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -83,6 +92,8 @@ class EvaluationSnapshot:
     def is_editable(self, question: Question) -> bool:
         """Whether the vendor may change this answer now (the save service checks the same, locked)."""
         if not self.evaluation.is_vendor_editable:
+            return False
+        if self.editable_sections is not None and self.section_of(question).key not in self.editable_sections:
             return False
         return not self.restricted or question.pk in self.open_clarifications
 
@@ -122,6 +133,58 @@ def _state(
     return QuestionnaireState(questions=questions, answers=answers, file_counts=counts)
 
 
+def scoped_structure(
+    evaluation: Evaluation, sections: list[Section], questions: list[Question]
+) -> tuple[list[Section], list[Question], list[Section]]:
+    """The sections and questions asked for this use, and the sections the intake left out.
+
+    A section is asked when its own tier and at least one of its questions' tiers are within the
+    evaluation's inherent tier; without an answered intake everything is asked.
+    """
+    tier = evaluation.inherent_tier
+    if not tier:
+        return sections, questions, []
+    asked_sections = {s.pk for s in sections if in_scope(s.asked_from, tier)}
+    asked = [q for q in questions if q.section_id in asked_sections and in_scope(q.asked_from, tier)]
+    with_questions = {q.section_id for q in asked}
+    kept = [s for s in sections if s.pk in with_questions]
+    left_out = [s for s in sections if s.pk not in with_questions]
+    return kept, asked, left_out
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    """What the intake decided for one evaluation, as the intake page, the evaluation page and the
+    report show it: the inherent tier, why, and which sections are asked or left out."""
+
+    inherent_tier: str
+    reasons: tuple[str, ...]
+    asked: tuple[Section, ...]
+    left_out: tuple[Section, ...]
+    asked_questions: int
+    total_questions: int
+    has_intake: bool
+
+    @property
+    def is_scoped(self) -> bool:
+        return bool(self.inherent_tier)
+
+
+def scope_summary(evaluation: Evaluation) -> ScopeSummary:
+    """The scope of an evaluation from the cached template structure: no query for a published one."""
+    sections, questions = template_structure(evaluation.template)
+    asked, asked_questions, left_out = scoped_structure(evaluation, sections, questions)
+    return ScopeSummary(
+        inherent_tier=evaluation.inherent_tier,
+        reasons=tuple(evaluation.inherent_reasons or ()),
+        asked=tuple(asked),
+        left_out=tuple(left_out),
+        asked_questions=len(asked_questions),
+        total_questions=len(questions),
+        has_intake=bool(evaluation.template.intake),
+    )
+
+
 def _grouped(rows) -> dict[int, list]:
     grouped: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -140,7 +203,7 @@ def evaluation_snapshot(
     `include` adds "comments", "clarifications" and "overrides", one query each. Clarifications are
     always loaded for the vendor, because they decide which answers it may change.
     """
-    sections, questions = template_structure(evaluation.template)
+    sections, questions, out_of_scope = scoped_structure(evaluation, *template_structure(evaluation.template))
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
@@ -156,6 +219,7 @@ def evaluation_snapshot(
         answers=answers,
         files=files,
         state=_state(questions, answers, files),
+        out_of_scope=out_of_scope,
     )
     if "comments" in include:
         comments = ReviewComment.objects.filter(evaluation_id=evaluation.pk).select_related("author")
@@ -176,6 +240,69 @@ def evaluation_snapshot(
     return snapshot
 
 
-def vendor_snapshot(evaluation: Evaluation) -> EvaluationSnapshot:
-    """The evaluation as its vendor sees it: open clarifications and the comments meant for it."""
-    return evaluation_snapshot(evaluation, audience="vendor", include={"comments"})
+def vendor_snapshot(evaluation: Evaluation, *, sections: list[str] | None = None) -> EvaluationSnapshot:
+    """The evaluation as its vendor sees it: open clarifications and the comments meant for it.
+
+    `sections`: the keys a link handed over for some sections may change (empty or None: all).
+    """
+    snapshot = evaluation_snapshot(evaluation, audience="vendor", include={"comments"})
+    if sections:
+        snapshot.editable_sections = frozenset(sections)
+    return snapshot
+
+
+@dataclass(frozen=True)
+class VendorProgress:
+    """How far the vendor is with one evaluation: required items complete of those in scope."""
+
+    done: int
+    total: int
+    last_active_at: datetime.datetime | None
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.total)
+
+
+def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
+    """Progress of each evaluation of a list page, in two queries whatever the page's size.
+
+    Templates come from the structure cache (published versions are read once per process); the
+    answers and live evidence of every evaluation on the page are read together.
+    """
+    ids = [e.pk for e in evaluations]
+    answers: dict[int, dict[int, Answer]] = defaultdict(dict)
+    last: dict[int, datetime.datetime] = {}
+    for answer in Answer.objects.filter(evaluation_id__in=ids).only(
+        "id",
+        "evaluation_id",
+        "question_id",
+        "value",
+        "is_not_applicable",
+        "updated_at",
+        "updated_by_contact_id",
+    ):
+        answers[answer.evaluation_id][answer.question_id] = answer
+        if answer.updated_by_contact_id and answer.updated_at > last.get(answer.evaluation_id, _EPOCH):
+            last[answer.evaluation_id] = answer.updated_at
+    files: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in (
+        EvidenceFile.objects.filter(evaluation_id__in=ids, removed_at__isnull=True)
+        .values("evaluation_id", "question_id")
+        .annotate(count=Count("id"), latest=Max("uploaded_at", filter=Q(uploaded_by_contact__isnull=False)))
+    ):
+        files[row["evaluation_id"]][row["question_id"]] = row["count"]
+        if row["latest"] and row["latest"] > last.get(row["evaluation_id"], _EPOCH):
+            last[row["evaluation_id"]] = row["latest"]
+    structures = template_structures(e.template for e in evaluations)
+    progress = {}
+    for evaluation in evaluations:
+        _, questions, _ = scoped_structure(evaluation, *structures[evaluation.template_id])
+        state = QuestionnaireState(
+            questions=questions, answers=answers[evaluation.pk], file_counts=files[evaluation.pk]
+        )
+        done, total = state.progress()
+        progress[evaluation.pk] = VendorProgress(
+            done=done, total=total, last_active_at=last.get(evaluation.pk)
+        )
+    return progress

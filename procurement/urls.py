@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import evaluations, invites, scoring
+from procurement.views import evaluations, intake, invites, scoring
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
     path("new/", evaluations.evaluation_create, name="evaluation_create"),
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
+    path("<uuid:public_id>/intake/", intake.evaluation_intake, name="evaluation_intake"),
     path("<uuid:public_id>/due-date/", evaluations.evaluation_due_date, name="evaluation_due_date"),
     path("<uuid:public_id>/reviewers/", evaluations.reviewer_assign, name="reviewer_assign"),
     path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),

@@ -51,6 +51,9 @@ class Template(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Minimum overall score for each tier; below "high" the tier is "critical".
     risk_thresholds = models.JSONField(default=dict, blank=True)
+    # The inherent-risk intake the buyer answers before sending ({"items": [...], "rules": [...]},
+    # checked by questionnaires.engine.intake.validate_intake); null: everything is always asked.
+    intake = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -101,6 +104,15 @@ class Template(models.Model):
             )
 
 
+class AskedFrom(models.TextChoices):
+    """The lowest inherent risk tier at which a section or question is asked."""
+
+    ALWAYS = "", "Always"
+    MODERATE = "moderate", "Moderate inherent risk and above"
+    HIGH = "high", "High inherent risk and above"
+    CRITICAL = "critical", "Critical inherent risk only"
+
+
 class Section(models.Model):
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="sections")
     key = models.SlugField(max_length=80, help_text="Stable identifier, unique within the template.")
@@ -108,6 +120,7 @@ class Section(models.Model):
     description = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    asked_from = models.CharField(max_length=10, choices=AskedFrom.choices, default="", blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -162,6 +175,7 @@ class Question(models.Model):
     evidence_hint = models.CharField(max_length=300, blank=True)
     # Shape checked by questionnaires.engine.rules.validate_scoring; meaning given by the scoring engine.
     scoring = models.JSONField(null=True, blank=True)
+    asked_from = models.CharField(max_length=10, choices=AskedFrom.choices, default="", blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -18,7 +18,7 @@ from django.db import transaction
 from jsonschema import Draft202012Validator
 
 from questionnaires import services
-from questionnaires.engine import rules
+from questionnaires.engine import intake, rules
 from questionnaires.models import Question, Section, Template
 
 FORMAT = "clinical-ai-dd-template/1"
@@ -67,12 +67,14 @@ def template_export(template: Template) -> dict[str, Any]:
         "version": template.version,
         "description": template.description,
         "risk_thresholds": {name: template.thresholds[name] for name in ("low", "moderate", "high")},
+        "intake": template.intake,
         "sections": [
             {
                 "key": section.key,
                 "title": section.title,
                 "description": section.description,
                 "weight": _number(section.weight),
+                "asked_from": section.asked_from,
                 "questions": [
                     {
                         "key": q.key,
@@ -89,6 +91,7 @@ def template_export(template: Template) -> dict[str, Any]:
                         "requires_evidence": q.requires_evidence,
                         "evidence_hint": q.evidence_hint,
                         "scoring": q.scoring,
+                        "asked_from": q.asked_from,
                     }
                     for q in questions[section.pk]
                 ],
@@ -122,6 +125,7 @@ def validation_errors(data: Any) -> list[str]:
     errors: list[str] = []
     thresholds = services._threshold_errors(data["risk_thresholds"])
     errors.extend(f"risk_thresholds: {m}" for m in thresholds)
+    errors.extend(intake.validate_intake(data.get("intake")))
     section_keys: set[str] = set()
     question_paths: dict[str, str] = {}
     refs: list[rules.QuestionRef] = []
@@ -213,6 +217,7 @@ def template_import(*, data: Any, organization, publish: bool = False) -> Templa
         version=data["version"],
         status=Template.Status.DRAFT,
         risk_thresholds=dict(data["risk_thresholds"]),
+        intake=data.get("intake"),
     )
     questions = []
     for s_order, section_data in enumerate(data["sections"]):
@@ -223,6 +228,7 @@ def template_import(*, data: Any, organization, publish: bool = False) -> Templa
             description=section_data["description"],
             weight=Decimal(str(section_data["weight"])),
             order=s_order,
+            asked_from=section_data.get("asked_from", ""),
         )
         for q_order, q in enumerate(section_data["questions"]):
             questions.append(
@@ -244,6 +250,7 @@ def template_import(*, data: Any, organization, publish: bool = False) -> Templa
                     requires_evidence=q["requires_evidence"],
                     evidence_hint=q["evidence_hint"],
                     scoring=q["scoring"],
+                    asked_from=q.get("asked_from", ""),
                 )
             )
     Question.objects.bulk_create(questions)

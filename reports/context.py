@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from procurement.models import AuditEvent, Evaluation, EvidenceFile, Finding, ScoreRun
-from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
+from procurement.selectors import EvaluationSnapshot, evaluation_snapshot, scope_summary
 from questionnaires.engine.display import format_number, format_score, format_size
 from questionnaires.models import Question, Section
 
@@ -294,6 +294,7 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
             else "",
             "conditions": conditions,
         },
+        "scope": _scope(evaluation),
         "chart": section_chart(sections),
         "sections": sections,
         "appendix": {
@@ -309,6 +310,22 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
             },
         },
         "changes": _changes(loaded) if evaluation.previous_id else None,
+    }
+
+
+def _scope(evaluation: Evaluation) -> dict[str, Any] | None:
+    """The intake's inherent tier and the scope it set, shown beside the residual (scored) tier."""
+    summary = scope_summary(evaluation)
+    if not summary.has_intake:
+        return None
+    return {
+        "inherent_tier": summary.inherent_tier,
+        "inherent_label": _tier_label(summary.inherent_tier) or "Intake not answered",
+        "reasons": list(summary.reasons),
+        "asked": [s.title for s in summary.asked],
+        "left_out": [s.title for s in summary.left_out],
+        "asked_questions": summary.asked_questions,
+        "total_questions": summary.total_questions,
     }
 
 

@@ -381,3 +381,39 @@ class DecisionConditionFactory(factory.django.DjangoModelFactory):
     evaluation = factory.SubFactory(EvaluationFactory)
     organization = factory.SelfAttribute("evaluation.organization")
     description = factory.Sequence(lambda n: f"Condition {n}")
+
+
+# An inherent-risk intake in the template format: three items, rules up to critical.
+SAMPLE_INTAKE = {
+    "items": [
+        {"key": "phi", "prompt": "Does it handle PHI?", "type": "yes_no"},
+        {"key": "patient_facing", "prompt": "Does its output reach patients directly?", "type": "yes_no"},
+        {
+            "key": "autonomy",
+            "prompt": "What does it do with its output?",
+            "type": "single_choice",
+            "choices": [
+                {"value": "informs", "label": "Informs a clinician, who decides"},
+                {"value": "autonomous", "label": "Acts without a clinician's review"},
+            ],
+        },
+    ],
+    "rules": [
+        {"tier": "moderate", "reason": "It handles PHI.", "when": [{"item": "phi", "equals": True}]},
+        {
+            "tier": "high",
+            "reason": "It acts without a clinician.",
+            "when": [{"item": "autonomy", "equals": "autonomous"}],
+        },
+        {
+            "tier": "critical",
+            "reason": "It acts on its own and reaches patients.",
+            "when": [
+                {"item": "autonomy", "equals": "autonomous"},
+                {"item": "patient_facing", "equals": True},
+            ],
+        },
+    ],
+}
+LOW_RISK_INTAKE = {"phi": False, "patient_facing": False, "autonomy": "informs"}
+CRITICAL_INTAKE = {"phi": True, "patient_facing": True, "autonomy": "autonomous"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.access import org_queryset, require_perm
 from accounts.roles import ROLE_PERMISSIONS, Perm
-from api.errors import ApiError, error
+from api.errors import ApiError, error, flatten_django
 from api.filters import StrictFilterBackend, StrictOrderingFilter
 from api.serializers import (
     AuditEventSerializer,
@@ -20,13 +21,17 @@ from api.serializers import (
     EvaluationCreateSerializer,
     EvaluationDetailSerializer,
     EvaluationSerializer,
+    IntakeSerializer,
+    IntakeUpdateSerializer,
     InviteCreateSerializer,
     InviteSerializer,
     TransitionSerializer,
 )
 from api.views.base import OrgApiMixin
 from procurement.models import AuditEvent, Evaluation
+from procurement.selectors import scope_summary
 from procurement.services import evaluations as evaluation_services
+from procurement.services.intake import evaluation_intake_record
 from procurement.services.invites import invite_send
 from procurement.services.reviews import clarification_request, decision_record
 from questionnaires.models import Question
@@ -82,6 +87,8 @@ class EvaluationViewSet(
         "clarifications": Perm.REVIEW,
         "decision": Perm.DECIDE,
         "audit": Perm.VIEW,
+        # Reading needs VIEW; recording it needs RUN_EVALUATIONS (checked in the action).
+        "intake": Perm.VIEW,
     }
 
     def get_queryset(self):
@@ -222,3 +229,47 @@ class EvaluationViewSet(
         )
         page = self.paginate_queryset(events)
         return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The buyer's inherent-risk intake: items, answers, inherent tier and the scope it sets",
+        responses=IntakeSerializer,
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Record the intake answers (until the vendor submits); the scope follows the tier",
+        request=IntakeUpdateSerializer,
+        responses=IntakeSerializer,
+    )
+    @action(detail=True, methods=["get", "put"], filter_backends=[])
+    def intake(self, request, id=None):
+        evaluation = self.get_object()
+        if request.method == "PUT":
+            require_perm(request, Perm.RUN_EVALUATIONS)
+            serializer = IntakeUpdateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            try:
+                evaluation = evaluation_intake_record(
+                    evaluation=evaluation,
+                    answers=serializer.validated_data["answers"],
+                    user=request.user,
+                    request=request,
+                )
+            except DjangoValidationError as exc:
+                raise ApiError(flatten_django(exc, "answers")) from exc
+        summary = scope_summary(evaluation)
+        spec = evaluation.template.intake or {"items": []}
+        return Response(
+            IntakeSerializer(
+                {
+                    "items": spec["items"],
+                    "answers": evaluation.intake_answers,
+                    "inherent_tier": evaluation.inherent_tier,
+                    "reasons": list(summary.reasons),
+                    "asked_sections": [s.key for s in summary.asked],
+                    "left_out_sections": [s.key for s in summary.left_out],
+                    "asked_questions": summary.asked_questions,
+                    "total_questions": summary.total_questions,
+                }
+            ).data
+        )

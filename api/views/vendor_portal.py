@@ -35,7 +35,14 @@ from questionnaires.engine.answers import AnswerConflict
 from questionnaires.models import Question
 
 # Service error codes that concern the questionnaire's state rather than the submitted value.
-STATE_CODES = {"locked", "not_reopened", "foreign_question", "not_submittable"}
+STATE_CODES = {
+    "locked",
+    "not_reopened",
+    "foreign_question",
+    "not_submittable",
+    "out_of_scope",
+    "not_delegated",
+}
 
 
 def questionnaire(data: EvaluationSnapshot, evaluation) -> dict[str, Any]:
@@ -112,8 +119,9 @@ class VendorQuestionnaireView(VendorApiMixin, APIView):
         responses=QuestionnaireSerializer,
     )
     def get(self, request):
-        evaluation = request.auth.evaluation
-        return Response(QuestionnaireSerializer(questionnaire(vendor_snapshot(evaluation), evaluation)).data)
+        invite = request.auth
+        snapshot = vendor_snapshot(invite.evaluation, sections=invite.sections)
+        return Response(QuestionnaireSerializer(questionnaire(snapshot, invite.evaluation)).data)
 
 
 class VendorAnswerView(VendorApiMixin, APIView):
@@ -143,6 +151,7 @@ class VendorAnswerView(VendorApiMixin, APIView):
                 expected_version=data["version"],
                 contact=invite.contact,
                 request=request,
+                invite=invite,
             )
         except AnswerConflict as exc:
             stored = AnswerOutSerializer(exc.answer).data if exc.answer is not None else None
@@ -179,6 +188,7 @@ class VendorEvidenceView(VendorApiMixin, APIView):
                 expires_on=serializer.validated_data.get("expires_on"),
                 contact=invite.contact,
                 request=request,
+                invite=invite,
             )
         except DjangoValidationError as exc:
             raise ApiError(_service_errors(exc, "file")) from exc
@@ -195,7 +205,7 @@ class VendorSubmitView(VendorApiMixin, APIView):
         invite = request.auth
         try:
             evaluation = evaluation_submit(
-                evaluation=invite.evaluation, contact=invite.contact, request=request
+                evaluation=invite.evaluation, contact=invite.contact, request=request, invite=invite
             )
         except DjangoValidationError as exc:
             if getattr(exc, "code", None) == "incomplete":

@@ -28,6 +28,7 @@ class AuditEvent(models.Model):
         INVITE_USED = "invite_used", "Invite link used"
         INVITE_REVOKED = "invite_revoked", "Invite revoked"
         INVITE_DELEGATED = "invite_delegated", "Work handed to a colleague"
+        INTAKE_RECORDED = "intake_recorded", "Risk intake recorded"
         FILE_UPLOADED = "file_uploaded", "Evidence uploaded"
         FILE_DOWNLOADED = "file_downloaded", "Evidence downloaded"
         COMMENT_ADDED = "comment_added", "Comment added"

@@ -95,6 +95,16 @@ class Evaluation(models.Model):
     overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)
 
+    # The buyer's inherent-risk intake (see questionnaires.engine.intake): its answers, the tier
+    # they set and why. An empty tier means the intake is not answered and everything is asked.
+    intake_answers = models.JSONField(default=dict, blank=True)
+    inherent_tier = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)
+    inherent_reasons = models.JSONField(default=list, blank=True)
+    intake_answered_at = models.DateTimeField(null=True, blank=True)
+    intake_answered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
     sent_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -27,6 +27,8 @@ class Invite(models.Model):
     invited_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Keys of the sections a delegated link may change; empty: the whole questionnaire.
+    sections = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,11 +15,13 @@ from procurement.models import (
     AuditEvent,
     ClarificationRequest,
     Evaluation,
+    Invite,
 )
 from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from questionnaires.engine.answers import AnswerConflict, clean_value
-from questionnaires.models import Question
+from questionnaires.engine.intake import in_scope
+from questionnaires.models import Question, Section
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -29,25 +31,42 @@ if TYPE_CHECKING:
 S = Evaluation.Status
 
 
-def _lock_for_vendor_change(*, evaluation: Evaluation, question: Question) -> Evaluation:
+def _lock_for_vendor_change(
+    *, evaluation: Evaluation, question: Question, invite: Invite | None = None
+) -> Evaluation:
     """Locks the evaluation row and checks that this question may change now.
 
     Every answer save and the submission take this same lock, so a save can never slip in after
     the evaluation was submitted, and saves of one evaluation apply one after another. Whether a
-    clarification round restricts editing is read in the same query.
+    clarification round restricts editing, and whether the question is in the scope the intake
+    set, are read in the same query. A link handed over for some sections (`invite.sections`)
+    changes only those.
     """
     if question.template_id != evaluation.template_id:
         raise ValidationError("This question is not part of this questionnaire.", code="foreign_question")
     open_requests = ClarificationRequest.objects.filter(evaluation=OuterRef("pk"), resolved_at__isnull=True)
+    section = Section.objects.filter(pk=question.section_id)
     locked = (
         Evaluation.objects.select_for_update()
         .annotate(
             has_open_requests=Exists(open_requests),
             question_is_open=Exists(open_requests.filter(question=question.pk)),
+            section_key=Subquery(section.values("key")[:1]),
+            section_asked_from=Subquery(section.values("asked_from")[:1]),
         )
-        .only("id", "status", "organization_id", "template_id")
+        .only("id", "status", "organization_id", "template_id", "inherent_tier")
         .get(pk=evaluation.pk)
     )
+    if not (
+        in_scope(locked.section_asked_from or "", locked.inherent_tier)
+        and in_scope(question.asked_from, locked.inherent_tier)
+    ):
+        raise ValidationError("This question is not asked for this use.", code="out_of_scope")
+    if invite is not None and invite.sections and locked.section_key not in invite.sections:
+        raise ValidationError(
+            "This link was handed over for other sections; this one is answered by your colleague.",
+            code="not_delegated",
+        )
     if locked.status not in Evaluation.VENDOR_EDITABLE:
         raise ValidationError(
             f"The questionnaire is {locked.get_status_display().lower()} and can no longer be changed.",
@@ -79,6 +98,7 @@ def answer_save(
     contact: Contact | None = None,
     user: User | None = None,
     request: HttpRequest | None = None,
+    invite: Invite | None = None,
 ) -> Answer:
     """Validates and stores one answer, or raises ValidationError / AnswerConflict.
 
@@ -92,7 +112,7 @@ def answer_save(
         new_value = None
     else:
         new_value = clean_value(question, value)
-    locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
+    locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
     answer = (
         Answer.objects.select_for_update()
         .filter(evaluation_id=evaluation.pk, question_id=question.pk)

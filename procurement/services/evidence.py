@@ -16,6 +16,7 @@ from procurement.models import (
     AuditEvent,
     Evaluation,
     EvidenceFile,
+    Invite,
 )
 from procurement.services.audit import audit_record
 from procurement.stored_files import delete_file, store_file
@@ -45,6 +46,7 @@ def evidence_upload(
     contact: Contact | None = None,
     user: User | None = None,
     request: HttpRequest | None = None,
+    invite: Invite | None = None,
 ) -> EvidenceFile:
     """Checks the file's real type and size, stores it privately under a random name, records it."""
     if question.type != Question.Type.FILE and not question.requires_evidence:
@@ -57,7 +59,7 @@ def evidence_upload(
     )
     if expires_on is not None and not (question.options or {}).get("has_expiry"):
         expires_on = None
-    locked = _lock_for_vendor_change(evaluation=evaluation, question=question)
+    locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
     stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
     name = evidence_storage_name(stored_name)
     uploaded_file.seek(0)
@@ -103,11 +105,16 @@ def evidence_upload(
 
 @transaction.atomic
 def evidence_remove(
-    *, evidence: EvidenceFile, contact: Contact | None = None, user: User | None = None, request=None
+    *,
+    evidence: EvidenceFile,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request=None,
+    invite: Invite | None = None,
 ) -> EvidenceFile:
     """Withdraws a document from the answer; the file and its record stay for the audit trail."""
     evaluation = evidence.evaluation
-    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question)
+    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question, invite=invite)
     if evidence.removed_at is None:
         evidence.removed_at = timezone.now()
         evidence.save(update_fields=["removed_at"])

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from accounts.models import User
 from accounts.ratelimit import fail_open
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.queue import enqueue
+from procurement.selectors import scope_summary
 from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from vendors.models import Contact
@@ -347,15 +349,34 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
 
 @transaction.atomic
 def invite_delegate(
-    *, invite: Invite, name: str, email: str, role: str = "", request: HttpRequest | None
+    *,
+    invite: Invite,
+    name: str,
+    email: str,
+    role: str = "",
+    sections: Sequence[str] = (),
+    request: HttpRequest | None,
 ) -> Invite:
-    """A vendor contact hands the questionnaire (or part of it) to a colleague of the same vendor."""
+    """A vendor contact hands the questionnaire, or chosen sections of it, to a colleague.
+
+    With `sections` the colleague's link changes only those sections (the rest is read-only to
+    them) and cannot submit; a contact whose own link is limited can hand over only sections of
+    its own. The hand-off is audited and the delegating contact can revoke it.
+    """
     evaluation = invite.evaluation
     email = email.strip()
     if not invite.is_active:
         raise ValidationError("This link no longer works.")
     if not evaluation.is_vendor_editable:
         raise ValidationError("The questionnaire is no longer open for answers.")
+    sections = list(dict.fromkeys(sections))
+    asked = [s.key for s in scope_summary(evaluation).asked]
+    allowed = [key for key in asked if not invite.sections or key in invite.sections]
+    if any(key not in allowed for key in sections):
+        raise ValidationError({"sections": "Choose among the sections you can answer yourself."})
+    if invite.sections and not sections:
+        sections = allowed
+    sections = [key for key in allowed if key in sections]  # questionnaire order
     vendor = invite.contact.vendor
     contact = Contact.objects.filter(vendor=vendor, email__iexact=email).first()
     if contact is None:
@@ -378,6 +399,7 @@ def invite_delegate(
         contact=contact,
         token_hash=_unmailed_hash(),
         delegated_from=invite,
+        sections=sections,
         invited_by=invite.invited_by,
         message=f"{invite.contact.name} asked you to help answer this questionnaire.",
         expires_at=_expiry(evaluation),
@@ -387,17 +409,48 @@ def invite_delegate(
         organization=evaluation.organization,
         evaluation=evaluation,
         kind=AuditEvent.Kind.INVITE_DELEGATED,
-        summary=f"{invite.contact.name} handed work to {contact.name} <{contact.email}>",
+        summary=f"{invite.contact.name} handed "
+        + (f"{len(sections)} section{'s' if len(sections) != 1 else ''}" if sections else "the questionnaire")
+        + f" to {contact.name} <{contact.email}>",
         contact=invite.contact,
         request=request,
         data={
             "invite": str(delegated.public_id),
             "delegated_from": str(invite.public_id),
             "contact": contact.email,
+            "sections": sections,
         },
     )
     _enqueue_invite_email(delegated)
     return delegated
+
+
+@transaction.atomic
+def invite_delegation_revoke(
+    *, invite: Invite, delegation_id: uuid.UUID | str, request: HttpRequest | None
+) -> Invite:
+    """The contact who handed work over takes it back: the colleague's link stops working."""
+    delegation = (
+        Invite.objects.select_for_update()
+        .select_related("contact", "evaluation")
+        .filter(public_id=delegation_id, delegated_from=invite)
+        .first()
+    )
+    if delegation is None:
+        raise ValidationError("You did not hand this link over.", code="not_yours")
+    if delegation.revoked_at is None:
+        delegation.revoked_at = timezone.now()
+        delegation.save(update_fields=["revoked_at"])
+        audit_record(
+            organization=delegation.evaluation.organization,
+            evaluation=delegation.evaluation,
+            kind=AuditEvent.Kind.INVITE_REVOKED,
+            summary=f"{invite.contact.name} took back the work handed to {delegation.contact.name}",
+            contact=invite.contact,
+            request=request,
+            data={"invite": str(delegation.public_id), "delegated_from": str(invite.public_id)},
+        )
+    return delegation
 
 
 @transaction.atomic

@@ -152,7 +152,7 @@ def scoring_run(
     *,
     score_run_id: int,
     today: datetime.date | None = None,
-    template_cache: dict[int, list[SectionSpec]] | None = None,
+    template_cache: dict[tuple[int, str], list[SectionSpec]] | None = None,
 ) -> ScoreRun | None:
     """Run one queued scoring. Safe to call twice for the same run: a finished run is left alone.
 
@@ -296,7 +296,7 @@ def template_rescore_all(
 def scoring_rescore_chunk(*, batch_id: int, run_ids: list[int]) -> int:
     """Score a chunk of a batch; each run stands alone, so one failure does not stop the rest."""
     done = 0
-    template_cache: dict[int, list[SectionSpec]] = {}
+    template_cache: dict[tuple[int, str], list[SectionSpec]] = {}
     for run_id in run_ids:
         if scoring_run(score_run_id=run_id, template_cache=template_cache) is not None:
             done += 1

@@ -43,20 +43,22 @@ def template_specs(snapshot: EvaluationSnapshot) -> list[SectionSpec]:
 
 
 def load_scoring_inputs(
-    evaluation: Evaluation, *, template_cache: dict[int, list[SectionSpec]] | None = None
+    evaluation: Evaluation, *, template_cache: dict[tuple[int, str], list[SectionSpec]] | None = None
 ) -> dict[str, Any]:
     """Everything a scoring needs, in a fixed number of queries whatever the number of questions.
 
-    `template_cache` lets a rescore chunk load each (immutable, published) template only once.
+    `template_cache` lets a rescore chunk load each (immutable, published) template only once per
+    inherent tier (the tier decides which of its questions are asked).
     """
     template = evaluation.template
     snapshot = evaluation_snapshot(evaluation, include={"overrides"})
-    if template_cache is not None and template.pk in template_cache:
-        sections = template_cache[template.pk]
+    cache_key = (template.pk, evaluation.inherent_tier)
+    if template_cache is not None and cache_key in template_cache:
+        sections = template_cache[cache_key]
     else:
         sections = template_specs(snapshot)
         if template_cache is not None:
-            template_cache[template.pk] = sections
+            template_cache[cache_key] = sections
     answers: dict[str, tuple[Any, bool]] = {}
     evidence: dict[str, list[tuple[datetime.datetime, datetime.date | None]]] = {}
     overrides: dict[str, float] = {}
@@ -93,5 +95,8 @@ def inputs_hash(*, evaluation: Evaluation, inputs: dict[str, Any], today: dateti
         },
         "overrides": {k: f"{v:.2f}" for k, v in sorted(inputs["overrides"].items())},
     }
+    if evaluation.inherent_tier:
+        # The intake decides which questions are asked, so a changed tier is a changed input.
+        payload["inherent_tier"] = evaluation.inherent_tier
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

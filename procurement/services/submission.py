@@ -17,6 +17,7 @@ from procurement.services.workflow import evaluation_transition
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from procurement.models import Invite
     from vendors.models import Contact
 
 SUBMITTABLE = frozenset(
@@ -26,7 +27,11 @@ SUBMITTABLE = frozenset(
 
 @transaction.atomic
 def evaluation_submit(
-    *, evaluation: Evaluation, contact: Contact | None, request: HttpRequest | None = None
+    *,
+    evaluation: Evaluation,
+    contact: Contact | None,
+    request: HttpRequest | None = None,
+    invite: Invite | None = None,
 ) -> Evaluation:
     """Locks the answers and hands the evaluation to the reviewers.
 
@@ -34,6 +39,12 @@ def evaluation_submit(
     required, visible question is unanswered. The evaluation row is locked before completeness is
     checked; answer saves take the same lock, so no answer can change between check and submit.
     """
+    if invite is not None and invite.sections:
+        raise ValidationError(
+            "This link was handed over for some sections only; the colleague who sent it submits "
+            "the questionnaire.",
+            code="not_delegated",
+        )
     locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if locked.status not in SUBMITTABLE:
         raise ValidationError(

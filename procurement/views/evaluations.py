@@ -26,6 +26,7 @@ from procurement.forms import (
 )
 from procurement.models import AuditEvent, DecisionCondition, Evaluation, ReviewerAssignment
 from procurement.presenters import review_sections
+from procurement.selectors import vendor_progress
 from procurement.services import evaluations as evaluation_services
 from procurement.services import reviews
 from vendors.models import Vendor
@@ -56,9 +57,12 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     without_sort = query.copy()
     without_sort.pop("sort", None)
+    rows = list(page.object_list)
+    progress = vendor_progress(rows)
     context = {
         "filters": filters,
         "page": page,
+        "rows": [(evaluation, progress[evaluation.pk]) for evaluation in rows],
         "query": query.urlencode(),
         "filter_query": without_sort.urlencode(),
         "sort": params.get("sort", ""),

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from questionnaires.models import Question, Section, Template
 from questionnaires.transfer import template_export, template_import
-from tests.factories import build_every_type_template
+from tests.factories import SAMPLE_INTAKE, build_every_type_template
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,7 @@ QUESTION_KEYS = [
     "requires_evidence",
     "evidence_hint",
     "scoring",
+    "asked_from",
 ]
 
 
@@ -48,8 +49,17 @@ def _round_trip(data, organization):
 
 def test_export_has_every_key_in_the_documented_order(org):
     data = template_export(build_every_type_template(organization=org))
-    assert list(data) == ["format", "slug", "name", "version", "description", "risk_thresholds", "sections"]
-    assert list(data["sections"][0]) == ["key", "title", "description", "weight", "questions"]
+    assert list(data) == [
+        "format",
+        "slug",
+        "name",
+        "version",
+        "description",
+        "risk_thresholds",
+        "intake",
+        "sections",
+    ]
+    assert list(data["sections"][0]) == ["key", "title", "description", "weight", "asked_from", "questions"]
     assert all(list(q) == QUESTION_KEYS for s in data["sections"] for q in s["questions"])
     assert data["format"] == "clinical-ai-dd-template/1"
     assert data["sections"][0]["weight"] == 1.5
@@ -239,3 +249,54 @@ def test_load_library_loads_the_shipped_files():
     out = StringIO()
     call_command("load_library", stdout=out)
     assert Template.objects.library().published().count() == len(LIBRARY_FILES)
+
+
+def test_intake_and_asked_from_round_trip(org):
+    template = build_every_type_template(organization=org)
+    template.intake = SAMPLE_INTAKE
+    template.save()
+    section = template.sections.first()
+    section.asked_from = "high"
+    section.save()
+    question = template.questions.order_by("order", "id").last()
+    question.asked_from = "critical"
+    question.save()
+    data = template_export(template)
+    template.delete()
+    exported, again = _round_trip(data, org)
+    assert exported == again == data
+    assert exported["intake"] == SAMPLE_INTAKE
+    assert exported["sections"][0]["asked_from"] == "high"
+    assert [q["asked_from"] for s in exported["sections"] for q in s["questions"]][-1] == "critical"
+
+
+def test_a_file_without_intake_keys_imports_with_everything_asked(org):
+    data = template_export(build_every_type_template(organization=org))
+    del data["intake"]
+    for section in data["sections"]:
+        del section["asked_from"]
+        for question in section["questions"]:
+            del question["asked_from"]
+    data["slug"] = "older-file"
+    imported = template_import(data=data, organization=org)
+    assert imported.intake is None
+    assert set(imported.sections.values_list("asked_from", flat=True)) == {""}
+
+
+def test_a_broken_intake_is_refused_with_its_path(org):
+    data = template_export(build_every_type_template(organization=org))
+    data["intake"] = {
+        **SAMPLE_INTAKE,
+        "rules": [{"tier": "high", "reason": "Because.", "when": [{"item": "colour", "equals": True}]}],
+    }
+    with pytest.raises(ValidationError) as caught:
+        template_import(data=data, organization=org)
+    assert caught.value.messages == ["intake.rules[0].when[0].item: no intake item has the key 'colour'."]
+
+
+def test_an_unknown_asked_from_tier_is_refused_by_the_schema(org):
+    data = template_export(build_every_type_template(organization=org))
+    data["sections"][0]["asked_from"] = "severe"
+    with pytest.raises(ValidationError) as caught:
+        template_import(data=data, organization=org)
+    assert caught.value.messages[0].startswith("sections[0].asked_from: 'severe' is not one of")

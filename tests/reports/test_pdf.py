@@ -129,3 +129,36 @@ def test_the_fetcher_serves_static_files_and_data_urls():
     data = fetcher.fetch("data:text/plain;base64,aGk=")
     assert data.read() == b"hi"
     data.close()
+
+
+def test_the_report_shows_inherent_risk_scope_and_residual_risk_side_by_side(evaluation):
+    from procurement.services.intake import evaluation_intake_record
+    from tests.factories import LOW_RISK_INTAKE, SAMPLE_INTAKE
+
+    evaluation.template.intake = SAMPLE_INTAKE
+    evaluation.template.save()
+    last = evaluation.template.sections.order_by("order").last()
+    last.asked_from = "high"
+    last.save()
+    assert due_diligence_context(evaluation)["scope"]["inherent_label"] == "Intake not answered"
+    evaluation.status = "sent"
+    evaluation.save()
+    evaluation_intake_record(evaluation=evaluation, answers=LOW_RISK_INTAKE, user=evaluation.owner)
+    evaluation.refresh_from_db()
+    context = due_diligence_context(evaluation)
+    scope = context["scope"]
+    assert (scope["inherent_label"], scope["left_out"]) == ("Low", [last.title])
+    _, text, _ = _render(context)
+    assert "Inherent risk (buyer's intake)" in text
+    # Inherent tier, scope, then the residual tier from scoring, in that order.
+    assert (
+        f"Low {scope['asked_questions']} of {scope['total_questions']} questions; "
+        f"not asked for this use: {last.title} Moderate"
+    ) in text
+
+
+def test_a_template_without_intake_shows_no_scope_table(evaluation):
+    context = due_diligence_context(evaluation)
+    assert context["scope"] is None
+    _, text, _ = _render(context)
+    assert "Inherent risk (buyer's intake)" not in text

@@ -299,6 +299,7 @@ ROUTES: dict[str, Route] = {
     # Archiving needs RUN_EVALUATIONS (each manual move names its own permission).
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
+    "evaluation_intake": Route({GET: VIEW, POST: RUN}, GP, url=evaluation),
     "reviewer_assign": Route(RUN, PO, url=evaluation),
     "section_sign_off": Route(REVIEW, PO, url=evaluation, data=lambda w: {"assignment": w.assignment_pk}),
     "comment_add": Route(
@@ -344,6 +345,11 @@ ROUTES: dict[str, Route] = {
     "portal_evidence_download": Route(PORTAL, url=portal_evidence),
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
+    # A hand-off this link never made does not exist for it (tests/portal/test_delegation.py takes
+    # back a real one).
+    "portal_delegation_revoke": Route(
+        PORTAL, PO, url=lambda w: {"delegation_id": "00000000-0000-4000-8000-000000000000"}, ok={POST: {404}}
+    ),
     "portal_review": Route(PORTAL),
     "portal_submit": Route(PORTAL, PO),
     # Not submitted yet: the vendor is told so (409) rather than given an empty PDF.
@@ -369,6 +375,11 @@ ROUTES: dict[str, Route] = {
     "api-evaluation-list": API({GET: VIEW, POST: RUN}, GP),
     "api-evaluation-detail": API(VIEW, url=api_evaluation),
     "api-evaluation-audit": API(VIEW, url=api_evaluation),
+    # The world's template has no intake: an allowed PUT is told so (400), a refused one never gets there.
+    "api-evaluation-intake": API(
+        {GET: VIEW, PUT: RUN}, (GET, PUT), url=api_evaluation, data={"answers": {}},
+        ok={GET: {200}, PUT: {400}},
+    ),
     "api-evaluation-clarifications": API(REVIEW, PO, url=api_evaluation),
     "api-evaluation-decision": API(DECIDE, PO, url=api_evaluation),
     "api-evaluation-invites": API(RUN, PO, url=api_evaluation),
