@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import evaluations, invites, scoring
+from procurement.views import bulk, evaluations, invites, scoring
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
     path("new/", evaluations.evaluation_create, name="evaluation_create"),
+    path("bulk/", bulk.evaluation_bulk, name="evaluation_bulk"),
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
     path("<uuid:public_id>/due-date/", evaluations.evaluation_due_date, name="evaluation_due_date"),
