@@ -28,7 +28,8 @@ class Bar:
 @dataclass(frozen=True)
 class Row:
     label: str
-    display: str
+    display: str  # in the table and the bar's name
+    short: str  # beside the bar
     url: str
     y: int
     text_y: int
@@ -75,6 +76,7 @@ def bar_chart(
         Row(
             label=bar.label,
             display=bar.display or _display(bar.value),
+            short=_display(bar.value),
             url=bar.url,
             y=TOP + index * ROW_HEIGHT,
             text_y=TOP + index * ROW_HEIGHT + BAR_HEIGHT - 4,

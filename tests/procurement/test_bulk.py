@@ -66,7 +66,7 @@ def test_reminders_go_to_open_vendor_links_only_and_say_why_others_are_skipped(
         user=officer,
         perms=OFFICER_PERMS,
     )
-    assert [(r.evaluation.product.name, r.done, r.detail) for r in results][0] == (
+    assert next((r.evaluation.product.name, r.done, r.detail) for r in results) == (
         "Alpha",
         True,
         "reminder e-mailed to 1 contact",
@@ -110,7 +110,8 @@ def test_resending_invites_replaces_every_live_link_of_each_evaluation(
         (False, "no invite to re-send (none sent, or all revoked)"),
     ]
     hashes = {i.pk: i.token_hash for i in Invite.objects.filter(pk__in=old)}
-    assert hashes[first.pk] != old[first.pk] and hashes[second.pk] != old[second.pk]
+    assert hashes[first.pk] != old[first.pk]
+    assert hashes[second.pk] != old[second.pk]
     assert hashes[revoked.pk] == old[revoked.pk]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.contact.email, second.contact.email])
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.INVITE_SENT, evaluation=sent).count() == 2
@@ -129,7 +130,8 @@ def test_extending_due_dates_moves_each_date_and_its_open_links_and_never_shorte
         (
             "Alpha",
             True,
-            f"move the due date from {early.due_date:%Y-%m-%d} to {new_date:%Y-%m-%d} and extend the open vendor links",
+            f"move the due date from {early.due_date:%Y-%m-%d} to {new_date:%Y-%m-%d} "
+            "and extend the open vendor links",
         ),
         ("Bravo", False, f"already due on {later.due_date:%Y-%m-%d}: due dates are only extended"),
         (
@@ -286,7 +288,9 @@ def test_export_of_the_selection_as_csv_and_xlsx(officer_client, org, other_org)
     assert rows[0][:5] == ["Product", "Version", "Vendor", "Questionnaire", "Status"]
     assert len(rows) == 2  # the other organization's evaluation is not exported
     assert rows[1][0] == "'=Alpha"  # never evaluated as a formula
-    assert rows[1][4] == "Submitted" and rows[1][8] == "62.5" and rows[1][9] == "High"
+    assert rows[1][4] == "Submitted"
+    assert rows[1][8] == "62.5"
+    assert rows[1][9] == "High"
     xlsx = officer_client.post(reverse("evaluations_export"), {**data, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert [c.value for c in sheet[2]][:5] == [

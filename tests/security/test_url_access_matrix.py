@@ -301,7 +301,9 @@ ROUTES: dict[str, Route] = {
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
     # Another organization's ids in the body are ignored (tests/procurement/test_bulk.py).
     "evaluation_bulk": Route(
-        RUN, PO, data=lambda w: {"action": "archive", "evaluations": [w.evaluation.public_id], "confirmed": "on"}
+        RUN,
+        PO,
+        data=lambda w: {"action": "archive", "evaluations": [w.evaluation.public_id], "confirmed": "on"},
     ),
     "reviewer_assign": Route(RUN, PO, url=evaluation),
     "section_sign_off": Route(REVIEW, PO, url=evaluation, data=lambda w: {"assignment": w.assignment_pk}),
