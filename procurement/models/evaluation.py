@@ -48,11 +48,9 @@ class EvaluationQuerySet(TenantQuerySet):
 
     def with_open_conditions(self) -> EvaluationQuerySet:
         """Approved with conditions, and at least one condition is not yet met."""
-        from procurement.models.review import DecisionCondition
-
-        open_conditions = DecisionCondition.objects.filter(
-            evaluation=OuterRef("pk"), completed_at__isnull=True
-        )
+        # Through the relation the condition declares, so this module never imports review.py.
+        conditions = self.model._meta.get_field("conditions").related_model
+        open_conditions = conditions.objects.filter(evaluation=OuterRef("pk"), completed_at__isnull=True)
         return self.filter(
             status=Evaluation.Status.DECIDED, decision=Evaluation.Decision.APPROVED_WITH_CONDITIONS
         ).filter(Exists(open_conditions))
