@@ -1,15 +1,17 @@
-# Two commands: `make run` (the app with demo data on http://127.0.0.1:8000) and `make test`
+# Two commands: `make run` (the app with demo data on http://127.0.0.1:8000, or ADDRESS=host:port) and `make test`
 # (ruff, the import-layer contracts, the migrations check, then pytest).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 VENDOR := static/vendor
+# Where `make run` serves; invite links default to it (see SITE_URL in config/settings/base.py).
+ADDRESS ?= 127.0.0.1:8000
 
 .PHONY: mutation run test install lock assets lint format migrate demo system-deps worker beat clean audit
 
 run: install assets migrate demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	DEV_SERVER_ADDRESS=$(ADDRESS) $(MANAGE) runserver $(ADDRESS)
 
 test: install assets
 	$(BIN)/python scripts/check_lock.py
@@ -58,7 +60,7 @@ migrate: install
 
 demo: install
 	$(MANAGE) load_library
-	$(MANAGE) seed_demo
+	DEV_SERVER_ADDRESS=$(ADDRESS) $(MANAGE) seed_demo
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO

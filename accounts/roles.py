@@ -16,8 +16,14 @@ class Perm(models.TextChoices):
     VIEW = "view", "See the organization's evaluations, vendors and templates"
     MANAGE_TEMPLATES = "manage_templates", "Create, edit, publish and retire questionnaire templates"
     MANAGE_VENDORS = "manage_vendors", "Create and edit vendors, products and contacts"
-    RUN_EVALUATIONS = "run_evaluations", "Create evaluations, invite vendors, change status"
-    REVIEW = "review", "Comment on answers, request clarification, sign off sections"
+    RUN_EVALUATIONS = (
+        "run_evaluations",
+        "Create evaluations, invite vendors, send, archive and change due dates",
+    )
+    REVIEW = (
+        "review",
+        "Start the review of a submitted evaluation, comment, request clarification, sign off sections",
+    )
     DECIDE = "decide", "Record the decision on an evaluation"
     OVERRIDE_SCORES = "override_scores", "Override a computed question score"
     VIEW_REPORTS = "view_reports", "Download due-diligence reports and exports"

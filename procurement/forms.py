@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -8,6 +9,7 @@ from django.forms import formset_factory
 from accounts.models import User
 from accounts.roles import Perm
 from procurement.models import Evaluation
+from procurement.services.bulk import ACTIONS as BULK_ACTIONS
 from procurement.services.evaluations import members_with_perm, previous_candidates, templates_for_evaluation
 from vendors.models import Contact, Product, Vendor
 
@@ -71,6 +73,13 @@ class EvaluationForm(forms.Form):
         return data
 
 
+class MonthField(forms.DateField):
+    """A calendar month written YYYY-MM, cleaned to its first day."""
+
+    input_formats = ["%Y-%m"]
+    default_error_messages = {"invalid": "Enter a month as YYYY-MM."}
+
+
 class EvaluationFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
@@ -95,6 +104,13 @@ class EvaluationFilterForm(forms.Form):
     )
     risk_tier = forms.ChoiceField(required=False, choices=[("", "Any tier"), *Evaluation.RiskTier.choices])
     overdue = forms.BooleanField(required=False, label="Overdue only")
+    # Reached from the dashboard's charts; shown on the list as removable chips, not as inputs.
+    overdue_on = forms.DateField(required=False, widget=forms.HiddenInput, label="Overdue on")
+    submitted_in = MonthField(required=False, widget=forms.HiddenInput, label="Submitted in")
+    decided_in = MonthField(required=False, widget=forms.HiddenInput, label="Decided in")
+    open_conditions = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label="Approved with open conditions"
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, organization, **kwargs) -> None:
@@ -203,3 +219,42 @@ class IntakeForm(forms.Form):
                 widget=forms.RadioSelect,
                 initial=initial,
             )
+
+
+class PublicIdsField(forms.Field):
+    """The evaluations ticked on the list, as their public ids; anything else is refused."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one evaluation.",
+        "invalid": "Select evaluations from the list.",
+    }
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            return list(dict.fromkeys(str(uuid.UUID(str(v))) for v in values))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("", "Choose an action"), *((key, a.label) for key, a in BULK_ACTIONS.items())],
+        label="With the selected evaluations",
+        error_messages={"required": "Choose what to do with the selected evaluations."},
+    )
+    evaluations = PublicIdsField()
+    due_date = forms.DateField(
+        required=False,
+        widget=DateInput,
+        label="New due date (for extending)",
+        error_messages={"invalid": "Enter the new due date as YYYY-MM-DD."},
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The list's filters, sort and page, to go back to the same view of the list.
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import evaluations, intake, invites, scoring
+from procurement.views import bulk, evaluations, intake, invites, scoring
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
     path("new/", evaluations.evaluation_create, name="evaluation_create"),
+    path("bulk/", bulk.evaluation_bulk, name="evaluation_bulk"),
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
     path("<uuid:public_id>/intake/", intake.evaluation_intake, name="evaluation_intake"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("evaluations/<uuid:public_id>/changes/", views.reassessment_changes, name="reassessment_changes"),
     path("evaluations/<uuid:public_id>/answers.csv", views.answers_csv, name="answers_csv"),
     path("evaluations/<uuid:public_id>/answers.xlsx", views.answers_xlsx, name="answers_xlsx"),
+    path("evaluations/export/", views.evaluations_export, name="evaluations_export"),
     path("compare/", views.comparison, name="comparison"),
     path("compare/generate/", views.comparison_generate, name="comparison_generate"),
     path("<uuid:public_id>/status/", views.report_status, name="report_status"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from accounts.access import get_for_org, has_perm, member_required, org_queryset
 from accounts.roles import Perm
 from procurement.models import Evaluation
 from procurement.responses import stored_file_refused
+from procurement.services.bulk import bulk_selection
 from procurement.stored_files import StoredFileAltered, StoredFileMissing
 from reports import comparison as comparisons
 from reports import context as contexts
@@ -230,4 +232,28 @@ def answers_xlsx(request: HttpRequest, public_id) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_name(evaluation, "xlsx")}"'
+    return response
+
+
+@require_POST
+@member_required(Perm.VIEW_REPORTS)
+def evaluations_export(request: HttpRequest) -> HttpResponse:
+    """The evaluations ticked on the list as a spreadsheet; other organizations' ids are ignored."""
+    evaluations = bulk_selection(
+        organization=request.organization, public_ids=request.POST.getlist("evaluations")
+    )
+    if not evaluations:
+        messages.error(request, "Select at least one evaluation to export.")
+        query = request.POST.get("query", "")[:2000]
+        return redirect(f"{reverse('evaluation_list')}{'?' + query if query else ''}")
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    if request.POST.get("format") == "xlsx":
+        response = HttpResponse(
+            exports.evaluations_xlsx(evaluations),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="evaluations-{stamp}.xlsx"'
+        return response
+    response = HttpResponse(exports.evaluations_csv(evaluations), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="evaluations-{stamp}.csv"'
     return response

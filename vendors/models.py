@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +76,11 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Invites, reminders and audit lines name a contact by address: two contacts of one
+            # vendor sharing it (in any capitalization) would make "who was asked" ambiguous.
+            models.UniqueConstraint("vendor", Lower("email"), name="unique_contact_email_per_vendor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -108,24 +108,48 @@ def product_update(*, product: Product, **values: Any) -> Product:
     return product
 
 
+def _save_contact(contact: Contact) -> Contact:
+    contact.name = (contact.name or "").strip()
+    contact.email = (contact.email or "").strip()
+    errors = {}
+    if not contact.name:
+        errors["name"] = "Enter the contact's name."
+    if not contact.email:
+        errors["email"] = "Enter the contact's e-mail address."
+    if errors:
+        raise ValidationError(errors)
+    duplicate = Contact.objects.filter(vendor_id=contact.vendor_id, email__iexact=contact.email)
+    if contact.pk:
+        duplicate = duplicate.exclude(pk=contact.pk)
+    taken = ValidationError(
+        {
+            "email": ValidationError(
+                f"Another contact of {contact.vendor} already uses {contact.email}.", code="duplicate"
+            )
+        }
+    )
+    if duplicate.exists():
+        raise taken
+    try:
+        # A savepoint, so a race on the unique constraint leaves the outer transaction usable.
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise taken from exc
+    return contact
+
+
 @transaction.atomic
 def contact_create(*, vendor: Vendor, name: str, email: str, role: str = "") -> Contact:
-    if not name.strip():
-        raise ValidationError({"name": "Enter the contact's name."})
-    if not email.strip():
-        raise ValidationError({"email": "Enter the contact's e-mail address."})
-    return Contact.objects.create(
-        organization=vendor.organization, vendor=vendor, name=name.strip(), email=email.strip(), role=role
+    return _save_contact(
+        Contact(organization=vendor.organization, vendor=vendor, name=name, email=email, role=role)
     )
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **values: Any) -> Contact:
     _apply(contact, CONTACT_FIELDS, values)
-    if not contact.name.strip() or not contact.email.strip():
-        raise ValidationError("A contact needs a name and an e-mail address.")
-    contact.save()
-    return contact
+    return _save_contact(contact)
 
 
 def _delete_unless_kept(obj: Any, message: str) -> None:

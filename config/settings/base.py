@@ -205,7 +205,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Due Diligence <no-reply@localhost>")
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address in invite links and e-mails. Unset, it is the development server's own address
+# (`make run ADDRESS=127.0.0.1:8123` passes it as DEV_SERVER_ADDRESS), so links printed to the
+# console open on the port actually served.
+DEV_SERVER_ADDRESS = env("DEV_SERVER_ADDRESS", default="127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default=f"http://{DEV_SERVER_ADDRESS}")
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -321,6 +325,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's expand button, which screen readers and
+    # keyboards cannot tell apart (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

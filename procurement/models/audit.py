@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         SCORED = "scored", "Scored"
         DECISION_RECORDED = "decision_recorded", "Decision recorded"
         REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
+        REMINDER_SENT = "reminder_sent", "Reminder sent"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +24,62 @@ class EvaluationQuerySet(TenantQuerySet):
     def overdue(self, today=None) -> EvaluationQuerySet:
         today = today or timezone.localdate()
         return self.open().filter(due_date__lt=today)
+
+    def with_closed_at(self) -> EvaluationQuerySet:
+        """Annotates `closed_at`: when the evaluation was first decided or archived (None: never)."""
+        closes = (
+            EvaluationStatusChange.objects.filter(evaluation=OuterRef("pk"), to_status__in=CLOSED_STATUSES)
+            .order_by("created_at", "id")
+            .values("created_at")[:1]
+        )
+        return self.annotate(closed_at=Subquery(closes))
+
+    def overdue_on(self, day: datetime.date) -> EvaluationQuerySet:
+        """Overdue at the end of `day`, as the list would have shown it then (see overdue_on_q)."""
+        return self.with_closed_at().filter(overdue_on_q(day))
+
+    def submitted_in(self, month: datetime.date) -> EvaluationQuerySet:
+        return self.filter(
+            submitted_at__gte=month_start(month), submitted_at__lt=month_start(next_month(month))
+        )
+
+    def decided_in(self, month: datetime.date) -> EvaluationQuerySet:
+        return self.filter(decided_at__gte=month_start(month), decided_at__lt=month_start(next_month(month)))
+
+    def with_open_conditions(self) -> EvaluationQuerySet:
+        """Approved with conditions, and at least one condition is not yet met."""
+        # Through the relation the condition declares, so this module never imports review.py.
+        conditions = self.model._meta.get_field("conditions").related_model
+        open_conditions = conditions.objects.filter(evaluation=OuterRef("pk"), completed_at__isnull=True)
+        return self.filter(
+            status=Evaluation.Status.DECIDED, decision=Evaluation.Decision.APPROVED_WITH_CONDITIONS
+        ).filter(Exists(open_conditions))
+
+
+CLOSED_STATUSES = ("decided", "archived")
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+
+
+def month_start(month: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(month.year, month.month, 1))
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def overdue_on_q(day: datetime.date) -> Q:
+    """Existing and past its due date at the end of `day`, and not yet decided or archived then.
+
+    Needs `with_closed_at()`. An evaluation closed without a recorded status change (data loaded
+    directly) counts as closed all along, so the history never shows it overdue by mistake.
+    """
+    end = day_end(day)
+    return Q(due_date__lt=day, created_at__lt=end) & (~Q(status__in=CLOSED_STATUSES) | Q(closed_at__gte=end))
 
 
 class Evaluation(models.Model):

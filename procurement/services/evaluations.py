@@ -66,10 +66,18 @@ def evaluation_search(
     owner: User | None = None,
     overdue: bool = False,
     risk_tier: str = "",
+    overdue_on: datetime.date | None = None,
+    submitted_in: datetime.date | None = None,
+    decided_in: datetime.date | None = None,
+    open_conditions: bool = False,
     sort: str = "",
     today: datetime.date | None = None,
 ) -> QuerySet[Evaluation]:
-    """The evaluation list: filtered, sorted by one column (prefix '-' for descending)."""
+    """The evaluation list: filtered, sorted by one column (prefix '-' for descending).
+
+    `overdue_on`, `submitted_in` and `decided_in` (a month: any day of it) are the filters the
+    dashboard's charts link to.
+    """
     evaluations = Evaluation.objects.for_org(organization).select_related(
         "product__vendor", "template", "owner"
     )
@@ -85,6 +93,14 @@ def evaluation_search(
         evaluations = evaluations.overdue(today)
     if risk_tier:
         evaluations = evaluations.filter(risk_tier=risk_tier)
+    if overdue_on is not None:
+        evaluations = evaluations.overdue_on(overdue_on)
+    if submitted_in is not None:
+        evaluations = evaluations.submitted_in(submitted_in)
+    if decided_in is not None:
+        evaluations = evaluations.decided_in(decided_in)
+    if open_conditions:
+        evaluations = evaluations.with_open_conditions()
     descending = sort.startswith("-")
     fields = SORTS.get(sort.lstrip("-"))
     if not fields:

@@ -10,15 +10,21 @@ import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from procurement.models import Evaluation, ReminderLog
+from procurement.models import AuditEvent, Evaluation, ReminderLog
+from procurement.services.audit import audit_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from django.http import HttpRequest
+
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +127,48 @@ def _send_reminder_once(
     except IntegrityError:
         return 0
     return 1
+
+
+@transaction.atomic
+def reminder_send(*, evaluation: Evaluation, user: User, request: HttpRequest | None = None) -> int:
+    """A reminder sent by hand to the vendor contacts whose link is open; audited. Returns how many.
+
+    Unlike the daily reminders it is not logged against a due date: an officer may nudge again.
+    """
+    if not evaluation.is_vendor_editable:
+        raise ValidationError("The vendor has nothing left to answer; no reminder was sent.")
+    contacts = [email for email, audience in _recipients(evaluation) if audience == "vendor"]
+    if not contacts:
+        raise ValidationError("No vendor link is open; re-send the invites instead.")
+    today = timezone.localdate()
+    overdue = bool(evaluation.due_date and evaluation.due_date < today)
+    due = f" (due {evaluation.due_date:%Y-%m-%d})" if evaluation.due_date else ""
+    for email in contacts:
+        send_email(
+            template="due_reminder",
+            subject=(
+                f"{'Overdue' if overdue else 'Reminder'}: due-diligence questionnaire for "
+                f"{evaluation.product}{due}"
+            ),
+            to=[email],
+            context={
+                "evaluation": evaluation,
+                "audience": "vendor",
+                "overdue": overdue,
+                "days_left": (evaluation.due_date - today).days if evaluation.due_date else None,
+                "link": "",
+            },
+        )
+    audit_record(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=AuditEvent.Kind.REMINDER_SENT,
+        summary=f"Reminder e-mailed to {len(contacts)} vendor contact{'s' if len(contacts) != 1 else ''}",
+        user=user,
+        request=request,
+        data={"recipients": len(contacts)},
+    )
+    return len(contacts)
 
 
 def notify_evaluation_submitted(*, evaluation: Evaluation) -> int:

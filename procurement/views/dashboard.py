@@ -1,4 +1,4 @@
-"""The dashboard: what is open, overdue, awaiting review and decided in the organization."""
+"""The dashboard: what is open, overdue, awaiting review and decided, and the portfolio's charts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import member_required
+from procurement import portfolio
 from procurement.models import Evaluation
+from procurement.portfolio_charts import portfolio_charts
 
 
 @login_required
@@ -19,14 +21,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @member_required()
 def dashboard_for_member(request: HttpRequest) -> HttpResponse:
-    evaluations = Evaluation.objects.for_org(request.organization)
-    counts = {
-        "open": evaluations.open().count(),
-        "overdue": evaluations.overdue().count(),
-        "awaiting_review": evaluations.filter(
-            status__in=[Evaluation.Status.SUBMITTED, Evaluation.Status.UNDER_REVIEW]
-        ).count(),
-        "decided": evaluations.filter(status=Evaluation.Status.DECIDED).count(),
+    counts = portfolio.status_counts(request.organization)
+    recent = Evaluation.objects.for_org(request.organization).select_related(
+        "product__vendor", "template", "owner"
+    )
+    context = {
+        "counts": counts,
+        "charts": portfolio_charts(request.organization, counts),
+        "recent": recent[:10],
     }
-    recent = evaluations.select_related("product__vendor", "template", "owner")[:10]
-    return render(request, "procurement/dashboard.html", {"counts": counts, "recent": recent})
+    return render(request, "procurement/dashboard.html", context)

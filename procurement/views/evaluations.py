@@ -15,6 +15,7 @@ from accounts.context_processors import organization as org_context
 from accounts.roles import Perm
 from procurement.forms import (
     AssignmentForm,
+    BulkActionForm,
     ClarificationForm,
     CommentForm,
     ConditionFormSet,
@@ -32,7 +33,7 @@ from procurement.services import reviews
 from vendors.models import Vendor
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest, HttpResponse, QueryDict
 
 PAGE_SIZE = 25
 
@@ -49,25 +50,47 @@ def _form_error(request: HttpRequest, exc: ValidationError) -> None:
 
 @member_required(Perm.VIEW)
 def evaluation_list(request: HttpRequest) -> HttpResponse:
-    filters = EvaluationFilterForm(request.GET or None, organization=request.organization)
-    params = filters.cleaned_data if filters.is_valid() else {}
-    evaluations = evaluation_services.evaluation_search(organization=request.organization, **params)
-    page = Paginator(evaluations, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    return evaluation_list_page(request, request.GET)
+
+
+def evaluation_list_page(request: HttpRequest, params: QueryDict, bulk_form=None) -> HttpResponse:
+    """The list for these filters; a bulk action refused for bad input re-renders it with its form."""
+    filters = EvaluationFilterForm(params or None, organization=request.organization)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    evaluations = evaluation_services.evaluation_search(organization=request.organization, **cleaned)
+    page = Paginator(evaluations, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
     without_sort = query.copy()
     without_sort.pop("sort", None)
     rows = list(page.object_list)
     progress = vendor_progress(rows)
+    chart_filters = [
+        (filters[name].label, filters[name].value(), _without(query, name))
+        for name in ("overdue_on", "submitted_in", "decided_in", "open_conditions")
+        if cleaned.get(name)
+    ]
     context = {
         "filters": filters,
+        "chart_filters": chart_filters,
         "page": page,
         "rows": [(evaluation, progress[evaluation.pk]) for evaluation in rows],
         "query": query.urlencode(),
+        "list_query": params.urlencode(),
         "filter_query": without_sort.urlencode(),
-        "sort": params.get("sort", ""),
+        "sort": cleaned.get("sort", ""),
+        "bulk_form": bulk_form or BulkActionForm(),
+        "can_act": has_perm(request, Perm.RUN_EVALUATIONS),
+        "can_export": has_perm(request, Perm.VIEW_REPORTS),
+        "selected": set(bulk_form.data.getlist("evaluations")) if bulk_form is not None else set(),
     }
     return render(request, "procurement/evaluation_list.html", context)
+
+
+def _without(query: QueryDict, name: str) -> str:
+    rest = query.copy()
+    rest.pop(name, None)
+    return rest.urlencode()
 
 
 @member_required(Perm.RUN_EVALUATIONS)

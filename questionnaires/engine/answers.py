@@ -8,7 +8,6 @@ audit trail) belongs to the layer that knows who is answering.
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,24 +46,44 @@ def _as_text(raw: Any) -> str:
     return str(raw).strip()
 
 
-def _clean_number(raw: Any, *, low: Any = None, high: Any = None, label: str = "The answer") -> int | float:
+# Beyond this size a number is a typing slip, not an answer (and floats stop holding it exactly).
+NUMBER_LIMIT = Decimal("1e15")
+
+
+def _with_unit(bound: Any, unit: str) -> str:
+    return f"{bound} {unit}" if unit else str(bound)
+
+
+def _range_message(label: str, low: Any, high: Any, unit: str) -> str:
+    """Names the allowed range and its unit, so the vendor knows what to type instead."""
+    if low is not None and high is not None:
+        return f"{label} must be between {low} and {_with_unit(high, unit)}."
+    if low is not None:
+        return f"{label} must be at least {_with_unit(low, unit)}."
+    return f"{label} must be at most {_with_unit(high, unit)}."
+
+
+def _clean_number(
+    raw: Any, *, low: Any = None, high: Any = None, unit: str = "", label: str = "The answer"
+) -> int | float:
     text = _as_text(raw).replace(",", "") if not isinstance(raw, int | float) else str(raw)
     try:
         number = Decimal(text)
     except (InvalidOperation, ValueError):
         raise ValidationError(f"{label} must be a number, for example 12 or 12.5.", code="number") from None
-    if not number.is_finite() or abs(number) > Decimal("1e15"):
+    if not number.is_finite():
         raise ValidationError(f"{label} must be a number, for example 12 or 12.5.", code="number")
     if low is not None and number < Decimal(str(low)):
-        raise ValidationError(f"{label} must be at least {low}.", code="min")
+        raise ValidationError(_range_message(label, low, high, unit), code="min")
     if high is not None and number > Decimal(str(high)):
-        raise ValidationError(f"{label} must be at most {high}.", code="max")
+        raise ValidationError(_range_message(label, low, high, unit), code="max")
+    if abs(number) > NUMBER_LIMIT:
+        raise ValidationError(
+            _range_message(label, f"{-NUMBER_LIMIT:,.0f}", f"{NUMBER_LIMIT:,.0f}", unit), code="range"
+        )
     if number == number.to_integral_value():
         return int(number)
-    as_float = float(number)
-    if math.isinf(as_float):
-        raise ValidationError(f"{label} is too large.", code="number")
-    return as_float
+    return float(number)
 
 
 def _choice_values(question: Any) -> list[str]:
@@ -112,7 +131,9 @@ def clean_value(question: Any, raw: Any) -> Any:
             )
         return text
     if qtype == "number":
-        return _clean_number(text, low=options.get("min"), high=options.get("max"))
+        return _clean_number(
+            text, low=options.get("min"), high=options.get("max"), unit=str(options.get("unit") or "")
+        )
     if qtype == "date":
         try:
             if not _ISO_DATE.match(text):

@@ -207,6 +207,29 @@ def test_contact_crud(officer_api, org):
     assert officer_api.delete(url).status_code == 204
 
 
+def test_a_contact_email_already_used_at_the_vendor_is_refused_with_its_path(officer_api, org):
+    vendor = VendorFactory(organization=org, legal_name="Acme")
+    ContactFactory(vendor=vendor, email="dana@acme.example")
+    lee = ContactFactory(vendor=vendor, email="lee@acme.example")
+    body = {"vendor": str(vendor.public_id), "name": "Dan", "email": "DANA@acme.example"}
+    response = officer_api.post("/api/v1/contacts/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "path": "email",
+            "message": "Another contact of Acme already uses DANA@acme.example.",
+            "code": "duplicate",
+        }
+    ]
+    response = officer_api.patch(
+        f"/api/v1/contacts/{lee.public_id}/", {"email": "Dana@acme.example"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "email"
+    lee.refresh_from_db()
+    assert (lee.email, Contact.objects.count()) == ("lee@acme.example", 2)
+
+
 def test_an_invited_contact_cannot_be_deleted(officer_api, org):
     invite = InviteFactory(evaluation=EvaluationFactory(organization=org, status=Evaluation.Status.SENT))
     response = officer_api.delete(f"/api/v1/contacts/{invite.contact.public_id}/")

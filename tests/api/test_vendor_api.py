@@ -69,7 +69,7 @@ def test_invalid_values_are_400_with_the_field(vendor_api, questions):
     response = _put(vendor_api, "baa.breach_notice_days", 9999)
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"path": "value", "message": "The answer must be at most 365.", "code": "max"}
+        {"path": "value", "message": "The answer must be between 0 and 365 days.", "code": "max"}
     ]
     table = _put(vendor_api, "bias.subgroup_table", [{"subgroup": "Women", "n": "many"}])
     assert table.status_code == 400

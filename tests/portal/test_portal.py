@@ -102,7 +102,7 @@ def test_a_validation_error_keeps_the_typed_value_next_to_the_field(invite, ques
     response = client.post(
         portal_url(invite, f"q/{questions.days.key}/"), answer_post(questions.days, "400"), **HTMX
     )
-    assert "must be at most 365" in response.content.decode()
+    assert "The answer must be between 0 and 365 days." in response.content.decode()
 
 
 def test_an_invalid_table_row_keeps_every_typed_cell(invite, questions, client):
@@ -156,7 +156,7 @@ def test_the_plain_save_button_reports_errors_and_keeps_everything_typed(invite,
     response = client.post(portal_url(invite, "sections/intended-use/"), data)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "must be at least 0" in body
+    assert "The answer must be between 0 and 365 days." in body
     assert 'value="-3"' in body
     # The valid answer of the same section was saved.
     assert Answer.objects.get(question=questions.phi).value == "yes"

@@ -288,6 +288,10 @@ TARGETS: dict[str, Target] = {
             "owner": value(w.officer.pk),
             "risk_tier": value("low", "critical"),
             "overdue": value("on"),
+            "overdue_on": value("2026-11-30", "2026-02-30"),
+            "submitted_in": value("2026-11", "2026-13"),
+            "decided_in": value("2026-01"),
+            "open_conditions": value("on"),
             "sort": value("vendor", "-due", "score"),
             "page": value("2", "-1", "last"),
         },
@@ -297,6 +301,16 @@ TARGETS: dict[str, Target] = {
     "evaluation_move": Target(
         lambda w: _r("evaluation_move", w.review.public_id),
         lambda w: {"to_status": value(*Evaluation.Status.values)},
+    ),
+    "evaluation_bulk": Target(
+        lambda w: _r("evaluation_bulk"),
+        lambda w: {
+            "action": value("remind", "resend", "extend", "archive"),
+            "evaluations": many(w.review.public_id, "not-a-uuid"),
+            "due_date": value("2031-01-31", "2001-01-01"),
+            "confirmed": value("on"),
+            "query": value("status=sent"),
+        },
     ),
     "evaluation_due_date": Target(
         lambda w: _r("evaluation_due_date", w.review.public_id),
@@ -844,6 +858,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "EvaluationFilterForm": "evaluation_list",
         "MoveForm": "evaluation_move",
         "DueDateForm": "evaluation_due_date",
+        "BulkActionForm": "evaluation_bulk",
         "AssignmentForm": "reviewer_assign",
         "CommentForm": "comment_add",
         "ClarificationForm": "clarification_request",

@@ -300,6 +300,12 @@ ROUTES: dict[str, Route] = {
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
     "evaluation_intake": Route({GET: VIEW, POST: RUN}, GP, url=evaluation),
+    # Another organization's ids in the body are ignored (tests/procurement/test_bulk.py).
+    "evaluation_bulk": Route(
+        RUN,
+        PO,
+        data=lambda w: {"action": "archive", "evaluations": [w.evaluation.public_id], "confirmed": "on"},
+    ),
     "reviewer_assign": Route(RUN, PO, url=evaluation),
     "section_sign_off": Route(REVIEW, PO, url=evaluation, data=lambda w: {"assignment": w.assignment_pk}),
     "comment_add": Route(
@@ -332,6 +338,9 @@ ROUTES: dict[str, Route] = {
     "reassessment_changes": Route(VIEW, url=evaluation),
     "answers_csv": Route(REPORTS, url=evaluation),
     "answers_xlsx": Route(REPORTS, url=evaluation),
+    "evaluations_export": Route(
+        REPORTS, PO, data=lambda w: {"evaluations": [w.evaluation.public_id], "format": "csv"}
+    ),
     "comparison": Route(REPORTS),
     "comparison_generate": Route(REPORTS, PO, data=lambda w: {"e": [w.evaluation.public_id]}),
     "report_status": Route(REPORTS, url=report),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tests.factories import ContactFactory, EvaluationFactory, ProductFactory, VendorFactory
 from vendors.models import Contact, Product, Vendor
-from vendors.services import contact_create, product_create, vendor_create, vendor_update
+from vendors.services import contact_create, contact_update, product_create, vendor_create, vendor_update
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +200,49 @@ def test_invalid_contact_email_is_rejected_with_a_message(officer_client, org):
     assert response.status_code == 200
     assert "email" in response.context["form"].errors
     assert not Contact.objects.exists()
+
+
+def test_a_second_contact_with_the_same_email_in_other_case_is_refused_next_to_the_field(officer_client, org):
+    vendor = VendorFactory(organization=org, legal_name="Acme")
+    ContactFactory(vendor=vendor, name="Dana", email="dana@acme.example")
+    response = officer_client.post(
+        reverse("contact_create", args=[vendor.public_id]), {"name": "Dan", "email": "Dana@ACME.example"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": ["Another contact of Acme already uses Dana@ACME.example."]
+    }
+    assert list(Contact.objects.values_list("name", flat=True)) == ["Dana"]
+
+
+def test_editing_a_contact_onto_a_colleagues_email_is_refused_and_keeps_the_old_one(officer_client, org):
+    vendor = VendorFactory(organization=org, legal_name="Acme")
+    ContactFactory(vendor=vendor, email="dana@acme.example")
+    lee = ContactFactory(vendor=vendor, name="Lee", email="lee@acme.example")
+    response = officer_client.post(
+        reverse("contact_edit", args=[lee.public_id]), {"name": "Lee", "email": " DANA@acme.example "}
+    )
+    assert response.context["form"].errors == {
+        "email": ["Another contact of Acme already uses DANA@acme.example."]
+    }
+    lee.refresh_from_db()
+    assert lee.email == "lee@acme.example"
+
+
+def test_a_contact_keeps_its_own_email_on_edit_and_another_vendor_may_share_it(org):
+    vendor = VendorFactory(organization=org)
+    dana = contact_create(vendor=vendor, name="Dana", email="dana@acme.example")
+    assert contact_update(contact=dana, email="DANA@acme.example").email == "DANA@acme.example"
+    other = contact_create(vendor=VendorFactory(organization=org), name="Dana", email="dana@acme.example")
+    assert other.email == "dana@acme.example"
+
+
+def test_the_database_refuses_two_contacts_of_one_vendor_with_one_email_in_any_case(org):
+    vendor = VendorFactory(organization=org)
+    Contact.objects.create(organization=org, vendor=vendor, name="Dana", email="dana@acme.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(organization=org, vendor=vendor, name="Dan", email="DANA@Acme.Example")
+    assert Contact.objects.count() == 1
 
 
 @pytest.mark.parametrize("name", ["product_create", "contact_create"])

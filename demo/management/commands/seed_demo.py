@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
@@ -329,6 +330,6 @@ class Command(BaseCommand):
             self.stdout.write(line.rstrip())
             if evaluation.pk in problems:
                 self.stdout.write(self.style.WARNING(f"    not advanced: {problems[evaluation.pk]}"))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000 with any of these (password: {DEMO_PASSWORD}):")
+        self.stdout.write(f"Sign in at {settings.SITE_URL} with any of these (password: {DEMO_PASSWORD}):")
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {Role(role).label}")
