@@ -446,7 +446,7 @@ def _number(value) -> float | None:
 class IntakeItemSerializer(serializers.Serializer):
     key = serializers.CharField()
     prompt = serializers.CharField()
-    type = serializers.ChoiceField(choices=["yes_no", "single_choice"])
+    type = serializers.CharField(help_text="yes_no or single_choice.")
     choices = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField()), required=False
     )
