@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "vendors",
     "procurement",
     "reports",
+    "search",
     "portal",
     "api",
 ]
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
+                "procurement.context_processors.notifications",
             ],
         },
     }
@@ -207,6 +209,9 @@ SCORING_FAULT_DELAY_SECONDS = env.float("SCORING_FAULT_DELAY_SECONDS", default=0
 SCORING_SWEEP_SECONDS = env.float("SCORING_SWEEP_SECONDS", default=60)
 # How often beat queues again the invite e-mails that could not reach the broker.
 INVITE_EMAIL_SWEEP_SECONDS = env.float("INVITE_EMAIL_SWEEP_SECONDS", default=300)
+
+# The hour (server time zone) at which beat sends the daily notification digest.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.

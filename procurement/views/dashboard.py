@@ -1,4 +1,4 @@
-"""The dashboard: what is open, overdue, awaiting review and decided in the organization."""
+"""The dashboard: what is open, overdue, awaiting review and decided, and the member's own tasks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from accounts.access import member_required
 from procurement.models import Evaluation
+from procurement.views.worklist import worklist_of
 
 
 @login_required
@@ -29,4 +30,5 @@ def dashboard_for_member(request: HttpRequest) -> HttpResponse:
         "decided": evaluations.filter(status=Evaluation.Status.DECIDED).count(),
     }
     recent = evaluations.select_related("product__vendor", "template", "owner")[:10]
-    return render(request, "procurement/dashboard.html", {"counts": counts, "recent": recent})
+    context = {"counts": counts, "recent": recent, "worklist": worklist_of(request)}
+    return render(request, "procurement/dashboard.html", context)
