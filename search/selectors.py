@@ -27,7 +27,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
 PER_KIND = 10
+# How many index matches of one kind are ranked at most (see _best).
+RANK_CANDIDATES = 1000
 # Control characters cannot come from a form field in practice and survive HTML escaping unchanged,
 # so they mark the matches until the escaped text is ready.
 START, STOP = "\x01", "\x02"
@@ -105,10 +107,35 @@ def marked(raw: str | None) -> SafeString:
     return mark_safe(text.replace(START, "").replace(STOP, ""))  # noqa: S308 - escaped above
 
 
-def _stored_vector(model) -> RawSQL:
-    # The column Django does not know (see the migrations); the table name is the model's own.
-    column = f'"{model._meta.db_table}"."search_vector"'
-    return RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611
+class StoredVector(Expression):
+    """The table's stored `search_vector` column (see the migrations), under the query's own alias.
+
+    Django does not know the column; this reads it under whatever alias the query gives the
+    table, so it works in subqueries (U0, U1, ...) as well.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_vector')}", []
+
+
+def _best(queryset, sq: SearchQuery, per_kind: int, *order: str):
+    """The best rows of `queryset` for the query, in one statement.
+
+    Matches come from the GIN index; at most RANK_CANDIDATES of them are ranked, so a word found in
+    half the answers costs the same as a rare one (its ranking is then among the first matches
+    found). Only the rows shown get a headline, the costly part.
+    """
+    candidates = queryset.annotate(document=StoredVector()).filter(document=sq).values("pk")[:RANK_CANDIDATES]
+    best = (
+        queryset.model._default_manager.filter(pk__in=candidates)
+        .annotate(rank=SearchRank(StoredVector(), sq))
+        .order_by("-rank", *order)
+        .values("pk")[:per_kind]
+    )
+    return queryset.filter(pk__in=best).annotate(rank=SearchRank(StoredVector(), sq))
 
 
 def _headline(expression, query: SearchQuery, *, whole: bool = False) -> SearchHeadline:
@@ -134,15 +161,12 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
     hits: list[Hit] = []
 
     vendors = (
-        Vendor.objects.for_org(organization)
-        .annotate(document=_stored_vector(Vendor))
-        .filter(document=sq)
+        _best(Vendor.objects.for_org(organization), sq, per_kind, "legal_name")
         .annotate(
-            rank=SearchRank(_stored_vector(Vendor), sq),
             title_hl=_headline(F("legal_name"), sq, whole=True),
             snippet_hl=_headline(F("notes"), sq),
         )
-        .order_by("-rank", "legal_name")[:per_kind]
+        .order_by("-rank", "legal_name")
     )
     hits += [
         Hit("vendor", marked(v.title_hl), "", marked(v.snippet_hl), v.get_absolute_url(), v.rank)
@@ -150,16 +174,13 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
     ]
 
     products = (
-        Product.objects.for_org(organization)
+        _best(Product.objects.for_org(organization), sq, per_kind, "name")
         .select_related("vendor")
-        .annotate(document=_stored_vector(Product))
-        .filter(document=sq)
         .annotate(
-            rank=SearchRank(_stored_vector(Product), sq),
             title_hl=_headline(Concat(F("name"), Value(" "), F("version")), sq, whole=True),
             snippet_hl=_headline(F("intended_use"), sq),
         )
-        .order_by("-rank", "name")[:per_kind]
+        .order_by("-rank", "name")
     )
     hits += [
         Hit(
@@ -212,12 +233,10 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
     ]
 
     answers = (
-        Answer.objects.for_org(organization)
+        _best(Answer.objects.for_org(organization), sq, per_kind, "-updated_at")
         .select_related("question", "evaluation__product__vendor")
-        .annotate(document=_stored_vector(Answer))
-        .filter(document=sq)
-        .annotate(rank=SearchRank(_stored_vector(Answer), sq), snippet_hl=_headline(_json_text("value"), sq))
-        .order_by("-rank", "-updated_at")[:per_kind]
+        .annotate(snippet_hl=_headline(_json_text("value"), sq))
+        .order_by("-rank", "-updated_at")
     )
     hits += [
         Hit(
@@ -232,12 +251,10 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
     ]
 
     comments = (
-        ReviewComment.objects.for_org(organization)
+        _best(ReviewComment.objects.for_org(organization), sq, per_kind, "-created_at")
         .select_related("question", "author", "evaluation__product__vendor")
-        .annotate(document=_stored_vector(ReviewComment))
-        .filter(document=sq)
-        .annotate(rank=SearchRank(_stored_vector(ReviewComment), sq), snippet_hl=_headline(F("body"), sq))
-        .order_by("-rank", "-created_at")[:per_kind]
+        .annotate(snippet_hl=_headline(F("body"), sq))
+        .order_by("-rank", "-created_at")
     )
     hits += [
         Hit(
