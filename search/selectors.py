@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
 PER_KIND = 10
-# How many index matches of one kind are ranked at most (see _best).
-RANK_CANDIDATES = 1000
 # Control characters cannot come from a form field in practice and survive HTML escaping unchanged,
 # so they mark the matches until the escaped text is ready.
 START, STOP = "\x01", "\x02"
@@ -124,13 +122,12 @@ class StoredVector(Expression):
 def _best(queryset, sq: SearchQuery, per_kind: int, *order: str):
     """The best rows of `queryset` for the query, in one statement.
 
-    Matches come from the GIN index; at most RANK_CANDIDATES of them are ranked, so a word found in
-    half the answers costs the same as a rare one (its ranking is then among the first matches
-    found). Only the rows shown get a headline, the costly part.
+    The matches come from the GIN index and are ranked in a subquery; only the rows shown get a
+    headline, the costly part (computed for every match, it would grow with the matches).
     """
-    candidates = queryset.annotate(document=StoredVector()).filter(document=sq).values("pk")[:RANK_CANDIDATES]
     best = (
-        queryset.model._default_manager.filter(pk__in=candidates)
+        queryset.annotate(document=StoredVector())
+        .filter(document=sq)
         .annotate(rank=SearchRank(StoredVector(), sq))
         .order_by("-rank", *order)
         .values("pk")[:per_kind]
