@@ -14,9 +14,18 @@ from accounts.roles import Role, role_has_perm
 class User(AbstractUser):
     """A person who works for a buying organization. Vendors never have accounts."""
 
+    class EmailNotifications(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately, one e-mail per event"
+        DAILY_DIGEST = "daily_digest", "Once a day, in a digest"
+        OFF = "off", "Never (in-app notifications only)"
+
     # Set when an administrator resets the second factor: the next sign-in enrols a new one,
     # whatever the person's role.
     two_factor_enrolment_required = models.BooleanField(default=False)
+    # In-app notifications are always kept; this chooses only how (and whether) they are e-mailed.
+    email_notifications = models.CharField(
+        max_length=20, choices=EmailNotifications.choices, default=EmailNotifications.IMMEDIATE
+    )
 
     def membership_for(self, organization: Organization | None) -> Membership | None:
         if organization is None:

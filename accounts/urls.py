@@ -1,4 +1,4 @@
-"""Signing in, two-factor, the organization switch, members and personal API tokens."""
+"""Signing in, two-factor, the organization switch, members, personal settings and API tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import two_factor
-from accounts.views import api_tokens, members, organizations, sign_in
+from accounts.views import api_tokens, members, organizations, preferences, sign_in
 
 urlpatterns = [
     path("organization/switch/", organizations.organization_switch, name="organization_switch"),
@@ -18,6 +18,7 @@ urlpatterns = [
         members.member_two_factor_reset,
         name="member_two_factor_reset",
     ),
+    path("account/settings/", preferences.account_settings, name="account_settings"),
     path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path(
         "account/api-tokens/<uuid:public_id>/revoke/",

@@ -39,6 +39,11 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.send_due_reminders",
             "schedule": crontab(hour=7, minute=0),
         },
+        # The daily summary of notifications for people who chose the digest over one e-mail each.
+        "notification-digest": {
+            "task": "procurement.tasks.send_notification_digest",
+            "schedule": crontab(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0),
+        },
         # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
         "sweep-queued-score-runs": {
             "task": "procurement.tasks.sweep_queued_score_runs",

@@ -15,7 +15,9 @@ urlpatterns = [
     path("templates/", include("questionnaires.urls")),
     path("vendors/", include("vendors.urls")),
     path("evaluations/", include("procurement.urls")),
+    path("", include("procurement.worklist_urls")),
     path("reports/", include("reports.urls")),
+    path("search/", include("search.urls")),
     # Vendor portal: reached only through invite links, no account.
     path("v/", include("portal.urls")),
     path("api/", include("api.urls")),

@@ -35,6 +35,28 @@ def notify_evaluation_submitted(evaluation_id: int) -> int:
     return notifications.notify_evaluation_submitted(evaluation=evaluation)
 
 
+@shared_task(
+    name="procurement.tasks.send_notification_emails",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Idempotent: a notification already e-mailed is skipped."""
+    return notifications.notifications_email(notification_ids=notification_ids)
+
+
+@shared_task(
+    name="procurement.tasks.send_notification_digest",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_notification_digest() -> int:
+    """Daily (beat). Idempotent: what a digest carried is marked e-mailed."""
+    return notifications.notification_digest_send()
+
+
 # ---- Scoring ---------------------------------------------------------------------------------
 
 SCORING_RETRY = {

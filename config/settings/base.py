@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "vendors",
     "procurement",
     "reports",
+    "search",
     "portal",
     "api",
 ]
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
+                "procurement.context_processors.notifications",
             ],
         },
     }
@@ -256,6 +258,9 @@ INVITE_EMAIL_SWEEP_SECONDS = env.float("INVITE_EMAIL_SWEEP_SECONDS", default=300
 # than BEAT_STALE_SECONDS.
 BEAT_HEARTBEAT_SECONDS = env.float("BEAT_HEARTBEAT_SECONDS", default=60)
 BEAT_STALE_SECONDS = env.float("BEAT_STALE_SECONDS", default=300)
+
+# The hour (server time zone) at which beat sends the daily notification digest.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.

@@ -4,6 +4,7 @@ from procurement.models.answers import Answer, EvidenceFile
 from procurement.models.audit import AuditEvent, AuditEventQuerySet
 from procurement.models.evaluation import Evaluation, EvaluationQuerySet, EvaluationStatusChange
 from procurement.models.invites import Invite, InviteUse
+from procurement.models.notifications import Notification, NotificationQuerySet
 from procurement.models.reminders import ReminderLog
 from procurement.models.review import (
     ClarificationRequest,
@@ -26,6 +27,8 @@ __all__ = [
     "Finding",
     "Invite",
     "InviteUse",
+    "Notification",
+    "NotificationQuerySet",
     "ReminderLog",
     "RescoreBatch",
     "ReviewComment",

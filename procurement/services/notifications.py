@@ -1,5 +1,7 @@
-"""E-mails about evaluations: due-date reminders and 'the vendor has submitted'.
+"""Telling people what happened: due-date reminders, in-app notifications and their e-mails.
 
+Every event a member should act on becomes an in-app Notification, whatever their e-mail choice;
+the e-mail goes out at once, in the daily digest, or not at all, as each person chose.
 Every message has a plain-text and an HTML part rendered from templates/emails/<name>.txt|.html.
 """
 
@@ -16,7 +18,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from procurement.models import AuditEvent, Evaluation, ReminderLog
+from accounts.models import User
+from procurement.models import AuditEvent, ClarificationRequest, Evaluation, Notification, ReminderLog
+from procurement.queue import enqueue_or_run_on_commit
 from procurement.services.audit import audit_record
 
 if TYPE_CHECKING:
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
-    from accounts.models import User
+    from accounts.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -172,15 +176,171 @@ def reminder_send(*, evaluation: Evaluation, user: User, request: HttpRequest | 
 
 
 def notify_evaluation_submitted(*, evaluation: Evaluation) -> int:
-    """Tells the owner and the assigned reviewers that the vendor has submitted."""
+    """Tells the owner and the assigned reviewers that the vendor has submitted.
+
+    Whoever asked for a clarification that this submission answered hears about that too. Returns
+    the number of e-mails sent now.
+    """
     people = [evaluation.owner, *(a.reviewer for a in evaluation.assignments.select_related("reviewer"))]
-    to = list(dict.fromkeys(p.email for p in people if p.email))
+    link = evaluation.get_absolute_url()
+    submitted = notifications_create(
+        recipients=people,
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=Notification.Kind.EVALUATION_SUBMITTED,
+        message=f"{evaluation.product.vendor} submitted the questionnaire for {evaluation.product}.",
+        link=link,
+        email=False,
+    )
+    answered = (
+        ClarificationRequest.objects.filter(
+            evaluation=evaluation, resolved_at__isnull=False, resolved_at__gte=evaluation.submitted_at
+        ).select_related("requested_by")
+        if evaluation.submitted_at
+        else []
+    )
+    clarified = notifications_create(
+        recipients=[c.requested_by for c in answered],
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=Notification.Kind.CLARIFICATION_ANSWERED,
+        message=f"{evaluation.product.vendor} answered your clarification request on {evaluation.product}.",
+        link=link,
+        email=False,
+    )
+    sent = notifications_email(notification_ids=[n.pk for n in clarified])
+    immediate = [n for n in submitted if _wants_immediate(n.recipient)]
+    to = list(dict.fromkeys(n.recipient.email for n in immediate))
     if not to:
-        return 0
+        return sent
     send_email(
         template="evaluation_submitted",
         subject=f"Submitted: {evaluation.product} by {evaluation.product.vendor}",
         to=to,
-        context={"evaluation": evaluation, "link": absolute_url(evaluation.get_absolute_url())},
+        context={"evaluation": evaluation, "link": absolute_url(link)},
     )
-    return len(to)
+    Notification.objects.filter(pk__in=[n.pk for n in immediate]).update(emailed_at=timezone.now())
+    return sent + len(to)
+
+
+# ---------------------------------------------------------------------------------------------
+# In-app notifications and their e-mails
+# ---------------------------------------------------------------------------------------------
+
+DIGEST_LOOKBACK = datetime.timedelta(days=2)
+
+
+def _wants_immediate(user: User) -> bool:
+    return bool(user.email) and user.email_notifications == User.EmailNotifications.IMMEDIATE
+
+
+def notifications_create(
+    *,
+    recipients: Iterable[User | None],
+    organization: Organization,
+    evaluation: Evaluation | None,
+    kind: str,
+    message: str,
+    link: str,
+    email: bool = True,
+) -> list[Notification]:
+    """One in-app notification per person; with `email`, their e-mails are sent after the commit."""
+    people = list({u.pk: u for u in recipients if u is not None}.values())
+    rows = Notification.objects.bulk_create(
+        Notification(
+            organization=organization,
+            recipient=person,
+            evaluation=evaluation,
+            kind=kind,
+            message=message[:300],
+            link=link,
+        )
+        for person in people
+    )
+    immediate = [n.pk for n in rows if _wants_immediate(n.recipient)]
+    if email and immediate:
+        enqueue_or_run_on_commit("procurement.tasks.send_notification_emails", immediate)
+    return rows
+
+
+def notifications_email(*, notification_ids: Iterable[int]) -> int:
+    """E-mails each not yet e-mailed notification to a person who chose immediate e-mails."""
+    sent = 0
+    for notification_id in notification_ids:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("recipient", "organization")
+                .filter(pk=notification_id, emailed_at__isnull=True)
+                .first()
+            )
+            if notification is None or not _wants_immediate(notification.recipient):
+                continue
+            # Marked first and sent inside the transaction: a failed send rolls the mark back.
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+            send_email(
+                template="notification",
+                subject=f"{notification.get_kind_display()}: {notification.message}"[:200],
+                to=[notification.recipient.email],
+                context={"notification": notification, "link": absolute_url(notification.link)},
+            )
+            sent += 1
+    return sent
+
+
+def notification_digest_send(*, now: datetime.datetime | None = None) -> int:
+    """Sends each digest reader one e-mail with their notifications not e-mailed yet.
+
+    Only the last two days are gathered, so a missed day is caught up but switching from "off" to
+    the digest does not mail a backlog. Returns the number of digests sent.
+    """
+    now = now or timezone.now()
+    rows = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__gte=now - DIGEST_LOOKBACK,
+            created_at__lte=now,
+            recipient__email_notifications=User.EmailNotifications.DAILY_DIGEST,
+        )
+        .exclude(recipient__email="")
+        .select_related("recipient", "organization")
+        .order_by("recipient_id", "created_at", "id")
+    )
+    by_person: dict[int, list[Notification]] = {}
+    for row in rows:
+        by_person.setdefault(row.recipient_id, []).append(row)
+    sent = 0
+    for items in by_person.values():
+        person = items[0].recipient
+        with transaction.atomic():
+            # A concurrent run (or yesterday's retry) may have mailed some of them already.
+            marked = Notification.objects.filter(
+                pk__in=[n.pk for n in items], emailed_at__isnull=True
+            ).update(emailed_at=now)
+            if marked != len(items):
+                transaction.set_rollback(True)
+                continue
+            send_email(
+                template="notification_digest",
+                subject=f"Your daily summary: {len(items)} update{'s' if len(items) != 1 else ''}",
+                to=[person.email],
+                context={
+                    "person": person,
+                    "items": [(n, absolute_url(n.link)) for n in items],
+                },
+            )
+            sent += 1
+    return sent
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User, organization: Organization) -> int:
+    """Marks every unread notification of this person in this organization as read."""
+    return Notification.objects.for_recipient(user, organization).unread().update(read_at=timezone.now())

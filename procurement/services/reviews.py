@@ -17,10 +17,12 @@ from procurement.models import (
     ClarificationRequest,
     DecisionCondition,
     Evaluation,
+    Notification,
     ReviewComment,
     ReviewerAssignment,
 )
 from procurement.services.audit import audit_record
+from procurement.services.notifications import notifications_create
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Question, Section
 
@@ -79,6 +81,16 @@ def reviewer_assign(
             )
     except IntegrityError as exc:
         raise ValidationError("This reviewer is already assigned to that part.") from exc
+    if reviewer.pk != user.pk:
+        part = section.title if section is not None else "the whole questionnaire"
+        notifications_create(
+            recipients=[reviewer],
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=Notification.Kind.SECTION_ASSIGNED,
+            message=f"{user.get_full_name() or user} asked you to review {part} of {evaluation.product}.",
+            link=f"{evaluation.get_absolute_url()}#reviewers-heading",
+        )
     return assignment
 
 
@@ -102,6 +114,16 @@ def section_sign_off(*, assignment: ReviewerAssignment, user: User, request: Htt
         request=request,
         data={"section": assignment.section.key if assignment.section_id else None},
     )
+    # The last sign-off hands the evaluation to its owner for the decision.
+    if not evaluation.assignments.filter(signed_off_at__isnull=True).exists():
+        notifications_create(
+            recipients=[evaluation.owner],
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=Notification.Kind.DECISION_REQUESTED,
+            message=f"Every part of {evaluation.product} is signed off: the decision is yours.",
+            link=f"{evaluation.get_absolute_url()}#decision-heading",
+        )
     return assignment
 
 
@@ -233,7 +255,7 @@ def decision_record(
     locked.decided_at = timezone.now()
     locked.decided_by = user
     locked.save(update_fields=["decision", "decision_rationale", "decided_at", "decided_by", "updated_at"])
-    DecisionCondition.objects.bulk_create(
+    created = DecisionCondition.objects.bulk_create(
         DecisionCondition(
             organization=locked.organization,
             evaluation=locked,
@@ -243,6 +265,16 @@ def decision_record(
         )
         for c in conditions
     )
+    for condition in created:
+        if condition.owner is not None and condition.owner.pk != user.pk:
+            notifications_create(
+                recipients=[condition.owner],
+                organization=locked.organization,
+                evaluation=locked,
+                kind=Notification.Kind.CONDITION_ASSIGNED,
+                message=f"A condition of approval of {locked.product} is yours: {condition.description}",
+                link=f"{locked.get_absolute_url()}#conditions-heading",
+            )
     audit_record(
         organization=locked.organization,
         evaluation=locked,

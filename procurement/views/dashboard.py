@@ -1,4 +1,5 @@
-"""The dashboard: what is open, overdue, awaiting review and decided, and the portfolio's charts."""
+"""The dashboard: what is open, overdue, awaiting review and decided, the member's own tasks and
+the portfolio's charts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from accounts.access import member_required
 from procurement import portfolio
 from procurement.models import Evaluation
 from procurement.portfolio_charts import portfolio_charts
+from procurement.views.worklist import worklist_of
 
 
 @login_required
@@ -29,5 +31,6 @@ def dashboard_for_member(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "charts": portfolio_charts(request.organization, counts),
         "recent": recent[:10],
+        "worklist": worklist_of(request),
     }
     return render(request, "procurement/dashboard.html", context)

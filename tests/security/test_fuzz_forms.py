@@ -496,6 +496,17 @@ TARGETS: dict[str, Target] = {
         lambda w: {"token": value("123456", "abcde-fghjk"), "next": value("/", "https://evil.example/")},
     ),
     "two_factor_setup": Target(lambda w: _r("two_factor_setup"), lambda w: {"token": value("123456")}),
+    "account_settings": Target(
+        lambda w: _r("account_settings"),
+        lambda w: {"email_notifications": value("immediate", "daily_digest", "off")},
+    ),
+    # search/forms.py
+    "search_results": Target(
+        lambda w: _r("search_results"),
+        lambda w: {"q": value("Acme", "a", "<mark>x</mark>", 'calibration -drift "exact phrase"')},
+        method="GET",
+        done=frozenset({200}),
+    ),
     # Django's own account forms
     "password_change": Target(
         lambda w: _r("password_change"),
@@ -841,6 +852,7 @@ def test_every_form_of_the_product_is_fuzzed():
     from procurement import forms as procurement_forms
     from procurement.views import scoring as scoring_views
     from questionnaires import forms as questionnaire_forms
+    from search import forms as search_forms
     from vendors import forms as vendor_forms
 
     covered_elsewhere = {
@@ -876,6 +888,8 @@ def test_every_form_of_the_product_is_fuzzed():
         "ScoreOverrideForm": "score_override",
         "TokenForm": "two_factor_setup",
         "VerifyForm": "two_factor_verify",
+        "NotificationSettingsForm": "account_settings",
+        "SearchForm": "search_results",
     }
     modules = [
         account_forms,
@@ -886,6 +900,7 @@ def test_every_form_of_the_product_is_fuzzed():
         portal_forms,
         scoring_views,
         two_factor,
+        search_forms,
     ]
     found = {
         name

@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from accounts.services.api_tokens import api_token_create, api_token_hash
-from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
+from procurement.models import AuditEvent, Evaluation, Invite, InviteUse, Notification
 from procurement.services import invites as invite_services
 from questionnaires.models import Template
 from reports.models import Report
@@ -98,6 +98,7 @@ class World:
     condition_pk: int
     comment_question_pk: int
     api_token_id: Any = None  # a personal API token of the officer
+    notification_id: Any = None  # an in-app notification of the officer
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -369,6 +370,13 @@ ROUTES: dict[str, Route] = {
     "api_token_revoke": Route(
         Perm.MANAGE_API_TOKENS, PO, url=lambda w: {"public_id": w.api_token_id}, owner="officer"
     ),
+    # --- one member's own work and settings; the notification addressed is the officer's own
+    "account_settings": Route(SIGNED_IN, GP, data={"email_notifications": "daily_digest"}),
+    "search_results": Route(VIEW),
+    "my_tasks": Route(VIEW),
+    "notification_list": Route(VIEW),
+    "notification_read": Route(VIEW, PO, url=lambda w: {"public_id": w.notification_id}, owner="officer"),
+    "notifications_read_all": Route(VIEW, PO),
     # --- REST API, organization side (Authorization: Bearer <personal token>)
     "api-me": API(VIEW),
     "api-template-list": API(VIEW),
@@ -503,6 +511,9 @@ def build_world(org, officer) -> World:
     condition = DecisionConditionFactory(evaluation=evaluation_a, owner=None)
     contact = Contact.objects.filter(vendor=evaluation_a.product.vendor).first()
     api_token, _ = api_token_create(user=officer, organization=org, name="Officer's integration")
+    notification = Notification.objects.create(
+        organization=org, recipient=officer, evaluation=evaluation_a, kind="evaluation_submitted", message="M"
+    )
     return World(
         evaluation=evaluation_a,
         template=draft,
@@ -522,6 +533,7 @@ def build_world(org, officer) -> World:
         condition_pk=condition.pk,
         comment_question_pk=questions.phi.pk,
         api_token_id=api_token.public_id,
+        notification_id=notification.public_id,
         tokens={
             "vendor": active.token,
             "vendor_of_other_evaluation": other_invite.token,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0003_merge_0002_audit_reminder_sent_0002_intake_and_scope'),
+        ('procurement', '0004_in_app_notifications'),
     ]
 
     operations = [
