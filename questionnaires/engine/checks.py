@@ -413,7 +413,7 @@ WORD_NUMBERS = {
     "nine": 9, "ten": 10, "twelve": 12, "thirty": 30, "forty-five": 45, "sixty": 60, "ninety": 90,
 }  # fmt: skip
 PERIOD = re.compile(
-    r"(\d+(?:\.\d+)?|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s*(?:\(\d+\)\s*)?"
+    r"\b(\d+(?:\.\d+)?|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s*(?:\(\d+\)\s*)?"
     r"(business\s+|working\s+|calendar\s+)?(day|week|month|year)s?",
     re.IGNORECASE,
 )
