@@ -162,6 +162,9 @@ class Question(models.Model):
     evidence_hint = models.CharField(max_length=300, blank=True)
     # Shape checked by questionnaires.engine.rules.validate_scoring; meaning given by the scoring engine.
     scoring = models.JSONField(null=True, blank=True)
+    # The canonical fact this question records (questionnaires.engine.facts); checks read facts, so
+    # any template asking the same fact gets the same checks. Blank: none.
+    fact = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -35,6 +35,7 @@ QUESTION_KEYS = [
     "requires_evidence",
     "evidence_hint",
     "scoring",
+    "fact",
 ]
 
 

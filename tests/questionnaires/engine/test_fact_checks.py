@@ -164,7 +164,6 @@ def test_it_does_not_fire_with_a_fact_it_needs_missing(code):
 
 @pytest.mark.parametrize("code", sorted(FACT_CASES))
 def test_a_template_that_asks_none_of_its_facts_reports_it_not_assessable(code):
-    firing, _ = FACT_CASES[code]
     listed = {n.code: n for n in not_assessable(asked=set())}
     assert listed[code].missing == (check(code).facts or check(code).any_of)
     assert code not in {n.code for n in not_assessable(asked=set(check(code).reads))}
