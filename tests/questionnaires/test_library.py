@@ -187,7 +187,7 @@ def test_file_has_every_key_of_the_format_in_order(path):
         assert list(section) == SECTION_KEYS, section.get("key")
         for question in section["questions"]:
             # Version 1 files were written before questions could declare a fact.
-            expected = QUESTION_KEYS + ["fact"] if template["version"] > 1 else QUESTION_KEYS
+            expected = [*QUESTION_KEYS, "fact"] if template["version"] > 1 else QUESTION_KEYS
             assert list(question) == expected, question.get("key")
 
 

@@ -111,7 +111,8 @@ def test_import_reports_an_unknown_or_repeated_fact_with_its_path(draft):
     ]
     bad["sections"][0]["questions"][1]["fact"] = "fda.status"
     assert validation_errors(bad) == [
-        "sections[0].questions[1].fact: the fact 'fda.status' is already recorded at sections[0].questions[0]."
+        "sections[0].questions[1].fact: "
+        "the fact 'fda.status' is already recorded at sections[0].questions[0]."
     ]
     bad["sections"][0]["questions"][1]["fact"] = 7
     assert validation_errors(bad) == ["sections[0].questions[1].fact: 7 is not of type 'string'"]
