@@ -34,7 +34,38 @@ class Citation:
     standing: str  # law | proposed | guidance | voluntary
 
     def __str__(self) -> str:
-        return f"{self.text} ({STANDING_LABELS[self.standing]})"
+        label = STANDING_LABELS.get(self.standing, "standing not stated")
+        return f"{self.text} ({label})"
+
+
+# For citations stored without their standing (library version 1 knock-outs): the standing each
+# part's source has. HTI-1 binds certified health IT developers only, so for a vendor it is voluntary.
+STANDING_BY_PREFIX = (
+    ("45 CFR 170.315", "voluntary"),
+    ("45 CFR", "law"),
+    ("21 CFR", "law"),
+    ("FD&C Act", "law"),
+    ("21 U.S.C.", "law"),
+    ("42 U.S.C.", "law"),
+    ("Texas", "law"),
+    ("California", "law"),
+    ("74 FR", "guidance"),
+    ("FDA", "guidance"),
+    ("HHS", "guidance"),
+    ("NIST", "voluntary"),
+    ("Joint Commission", "voluntary"),
+    ("CHAI", "voluntary"),
+    ("ISO", "voluntary"),
+)
+
+
+def citations_of(text: str, standing: str = "") -> tuple[Citation, ...]:
+    """A citation text as its parts (split at ';'), each with the given standing or its source's."""
+    parts = [part.strip() for part in text.split(";") if part.strip()]
+    return tuple(
+        Citation(part, standing or next((s for p, s in STANDING_BY_PREFIX if part.startswith(p)), ""))
+        for part in parts
+    )
 
 
 def law(text: str) -> Citation:

@@ -24,7 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from questionnaires.engine.checks import CheckFinding, NotAssessable, not_assessable, run_checks
+from questionnaires.engine.checks import (
+    CheckFinding,
+    Citation,
+    NotAssessable,
+    citations_of,
+    not_assessable,
+    run_checks,
+)
 from questionnaires.engine.facts import question_facts
 from questionnaires.engine.rules import (
     TIERS,
@@ -37,7 +44,7 @@ from questionnaires.engine.rules import (
 )
 
 # Bump when any rule's meaning changes: stored runs with another version are recomputed.
-RULES_VERSION = "2026.11-1"
+RULES_VERSION = "2026.12-1"
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
@@ -68,6 +75,7 @@ class KnockOut:
     reason: str
     citation: str
     cap_tier: str
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,6 +278,9 @@ def score_answers(
                                 reason=critical.get("reason", ""),
                                 citation=critical.get("citation", ""),
                                 cap_tier=critical.get("cap_tier", "critical"),
+                                citations=citations_of(
+                                    critical.get("citation", ""), critical.get("standing", "")
+                                ),
                             )
                         )
             computed[q.key] = score
