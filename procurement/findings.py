@@ -45,7 +45,7 @@ class FindingView:
         return self.finding.caps_tier_at
 
 
-def _cited(finding: Finding) -> list[CitedSource]:
+def cited_sources(finding: Finding) -> list[CitedSource]:
     # Rows stored before findings kept their citations' standing carry the text alone.
     stored = finding.citations or [
         {"citation": c.text, "standing": c.standing} for c in citations_of(finding.citation)
@@ -60,15 +60,20 @@ def _cited(finding: Finding) -> list[CitedSource]:
     ]
 
 
-def _facts_read(finding: Finding) -> list[tuple[str, str]]:
+def facts_read(finding: Finding) -> list[tuple[str, str]]:
+    """(fact, question key) of each fact the finding read; rows stored before facts: ("", key)."""
     if finding.facts:
         return [(f.get("fact", ""), f.get("question_key", "")) for f in finding.facts]
     return [("", key) for key in finding.question_keys or []]
 
 
+def fact_description(fact: str) -> str:
+    return FACTS_BY_NAME[fact].description if fact in FACTS_BY_NAME else ""
+
+
 def finding_views(*, evaluation: Evaluation, findings: Sequence[Finding]) -> list[FindingView]:
     """The findings as reviewers see them; one query for all the questions they link to."""
-    pairs = {finding.pk: _facts_read(finding) for finding in findings}
+    pairs = {finding.pk: facts_read(finding) for finding in findings}
     keys = {key for read in pairs.values() for _, key in read}
     pks = dict(
         Question.objects.filter(template_id=evaluation.template_id, key__in=keys).values_list("key", "pk")
@@ -79,13 +84,13 @@ def finding_views(*, evaluation: Evaluation, findings: Sequence[Finding]) -> lis
         facts = [
             FactRead(
                 fact=fact,
-                description=FACTS_BY_NAME[fact].description if fact in FACTS_BY_NAME else "",
+                description=fact_description(fact),
                 question_key=key,
                 url=f"{page}#q-{pks[key]}" if key in pks else "",
             )
             for fact, key in pairs[finding.pk]
         ]
-        views.append(FindingView(finding=finding, facts=facts, citations=_cited(finding)))
+        views.append(FindingView(finding=finding, facts=facts, citations=cited_sources(finding)))
     return views
 
 
