@@ -171,7 +171,9 @@ def test_file_is_formatted_utf8_json_named_after_its_slug(path):
     raw = path.read_text(encoding="utf-8")
     template = json.loads(raw)
     assert raw == json.dumps(template, indent=2, ensure_ascii=False) + "\n"
-    assert path.stem == template["slug"]
+    # A later version ships beside the first as SLUG.vN.json.
+    expected = template["slug"] if template["version"] == 1 else f"{template['slug']}.v{template['version']}"
+    assert path.stem == expected
 
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
