@@ -432,7 +432,9 @@ EARLY_WARN = replace(
         "deid.expert.data_combined_since": "no",
         "deid.expert.independent": "yes",
         "data.legal_basis": ["deidentified", "customer_contract"],
-        "baa.breach_notice_terms": "Without unreasonable delay and no later than 5 calendar days after discovery.",
+        "baa.breach_notice_terms": (
+            "Without unreasonable delay and no later than 5 calendar days after discovery."
+        ),
         "baa.subcontractor_flowdown": "yes",
         "baa.subcontractor_baas": "yes",
         "baa.offshore": "us_only",
