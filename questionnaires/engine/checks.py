@@ -68,18 +68,6 @@ def citations_of(text: str, standing: str = "") -> tuple[Citation, ...]:
     )
 
 
-def law(text: str) -> Citation:
-    return Citation(text, "law")
-
-
-def guidance(text: str) -> Citation:
-    return Citation(text, "guidance")
-
-
-def voluntary(text: str) -> Citation:
-    return Citation(text, "voluntary")
-
-
 @dataclass(frozen=True)
 class Facts:
     """What a check may look at: visible facts, and how many files each file fact has."""
@@ -468,9 +456,10 @@ def _breach_notice_over_60_days(f: Facts) -> bool:
     return any(d is not None and d > 60 for d in (days, written))
 
 
-SECTION_1557 = law("45 CFR 92.210 (binds the buyer as a covered entity)")
-HTI1_BUYER = voluntary(
-    "45 CFR 170.315(b)(11)(iv)(B) (binds certified health IT developers; asked as a buyer requirement)"
+SECTION_1557 = Citation("45 CFR 92.210 (binds the buyer as a covered entity)", "law")
+HTI1_BUYER = Citation(
+    "45 CFR 170.315(b)(11)(iv)(B) (binds certified health IT developers; asked as a buyer requirement)",
+    "voluntary",
 )
 
 CHECKS: tuple[Check, ...] = (
@@ -481,7 +470,7 @@ CHECKS: tuple[Check, ...] = (
         "directly related to an individual, such as admission, discharge, birth and death dates.",
         ask="Which date fields remain, and at what precision? Either generalize them to the year or "
         "provide an Expert Determination that covers them.",
-        citations=(law("45 CFR 164.514(b)(2)(i)(C)"),),
+        citations=(Citation("45 CFR 164.514(b)(2)(i)(C)", "law"),),
         facts=(SAFE_HARBOR, "deid.safe_harbor.dates_beyond_year"),
         test=_safe_harbor_dates_kept,
     ),
@@ -492,7 +481,7 @@ CHECKS: tuple[Check, ...] = (
         "area holds more than 20,000 people; otherwise they become 000.",
         ask="Which geographic fields remain? Truncate ZIP codes as the rule requires, or provide an "
         "Expert Determination that covers them.",
-        citations=(law("45 CFR 164.514(b)(2)(i)(B)"),),
+        citations=(Citation("45 CFR 164.514(b)(2)(i)(B)", "law"),),
         facts=(SAFE_HARBOR, "deid.safe_harbor.full_zip"),
         test=_safe_harbor_full_zip_kept,
     ),
@@ -502,7 +491,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Safe Harbor requires ages over 89 (and dates revealing them) to be grouped into a "
         "single category of 90 or older.",
         ask="How are ages over 89 stored? Group them as 90 or older, or provide an Expert Determination.",
-        citations=(law("45 CFR 164.514(b)(2)(i)(C)"),),
+        citations=(Citation("45 CFR 164.514(b)(2)(i)(C)", "law"),),
         facts=(SAFE_HARBOR, "deid.safe_harbor.ages_over_89"),
         test=_safe_harbor_ages_over_89_kept,
     ),
@@ -512,7 +501,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Removing the 18 identifiers is not enough: Safe Harbor also requires no actual "
         "knowledge that the remaining information could identify an individual.",
         ask="What makes the remaining data identifying, and on which other basis is it used?",
-        citations=(law("45 CFR 164.514(b)(2)(ii)"),),
+        citations=(Citation("45 CFR 164.514(b)(2)(ii)", "law"),),
         facts=(SAFE_HARBOR, "deid.safe_harbor.actual_knowledge"),
         test=_safe_harbor_actual_knowledge,
     ),
@@ -522,7 +511,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="The expert must document the methods and results that justify the determination; "
         "without the report the claim cannot be verified.",
         ask="Attach the expert's signed report with its methods, results, scope and date.",
-        citations=(law("45 CFR 164.514(b)(1)(ii)"),),
+        citations=(Citation("45 CFR 164.514(b)(1)(ii)", "law"),),
         facts=(SAFE_HARBOR, "deid.expert.report"),
         test=_expert_determination_without_report,
     ),
@@ -533,7 +522,7 @@ CHECKS: tuple[Check, ...] = (
         "used for training in identifiable form: that use is of PHI and needs a permitted basis.",
         ask="On which HIPAA basis would identifiable customer data train the model, and where does the "
         "BAA permit it?",
-        citations=(law("45 CFR 164.502(a), 164.502(d), 164.514(a)-(b)"),),
+        citations=(Citation("45 CFR 164.502(a), 164.502(d), 164.514(a)-(b)", "law"),),
         facts=(SAFE_HARBOR, "deid.customer_data_training"),
         test=_deidentified_claim_but_identifiable_customer_data,
     ),
@@ -543,7 +532,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="The vendor says no patient data is used for training, yet it processes this "
         "customer's PHI and says customer data may be used to train or improve the model.",
         ask="Will customer data ever train or improve the model? If so, state its HIPAA basis.",
-        citations=(law("45 CFR 164.502(a), 164.502(d)"),),
+        citations=(Citation("45 CFR 164.502(a), 164.502(d)", "law"),),
         facts=(SAFE_HARBOR, "use.processes_phi", "deid.customer_data_training"),
         test=_no_patient_data_but_customer_phi_trains,
     ),
@@ -553,7 +542,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Receiving identifiable customer data to train a model is handling PHI on the "
         "customer's behalf, which makes the vendor a business associate.",
         ask="Confirm whether identifiable customer data reaches the vendor; if it does, a BAA is needed.",
-        citations=(law("45 CFR 160.103 (business associate)"),),
+        citations=(Citation("45 CFR 160.103 (business associate)", "law"),),
         facts=("use.processes_phi", "deid.customer_data_training"),
         test=_identifiable_training_but_no_phi,
     ),
@@ -563,7 +552,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="A business associate may use PHI, or create de-identified data from it, only as its "
         "BAA permits; the answers say the BAA does not permit training use.",
         ask="Either stop training on customer data or propose BAA language that permits it for review.",
-        citations=(law("45 CFR 164.504(e)(2)(i), 164.502(a)(3), 164.502(d)(1)"),),
+        citations=(Citation("45 CFR 164.504(e)(2)(i), 164.502(a)(3), 164.502(d)(1)", "law"),),
         facts=("deid.customer_data_training", "baa.training_permitted"),
         test=_training_not_permitted_by_baa,
         cap_tier="high",
@@ -573,7 +562,7 @@ CHECKS: tuple[Check, ...] = (
         title="The product processes PHI, but the vendor will not sign a BAA",
         explanation="A covered entity may disclose PHI to a business associate only under a BAA.",
         ask="Will the vendor sign a BAA? Without one, no PHI may be sent to the product.",
-        citations=(law("45 CFR 164.502(e), 164.504(e)"),),
+        citations=(Citation("45 CFR 164.502(e), 164.504(e)", "law"),),
         facts=("use.processes_phi", "baa.will_sign"),
         test=_phi_without_baa,
         cap_tier="critical",
@@ -585,7 +574,7 @@ CHECKS: tuple[Check, ...] = (
         "without unreasonable delay and no later than 60 calendar days after discovery.",
         ask="Commit to notice without unreasonable delay and within 60 calendar days of discovery "
         "(most buyers ask for far less).",
-        citations=(law("45 CFR 164.410(b)"),),
+        citations=(Citation("45 CFR 164.410(b)", "law"),),
         facts=(),
         any_of=("baa.breach_notice_days", "baa.breach_notice_period"),
         test=_breach_notice_over_60_days,
@@ -597,7 +586,7 @@ CHECKS: tuple[Check, ...] = (
         "pattern from a signal acquisition system fails the first non-device CDS criterion.",
         ask="Explain how the product meets criterion 1 while it analyzes these inputs, or give its FDA "
         "pathway.",
-        citations=(law("FD&C Act 520(o)(1)(E) (criterion 1)"),),
+        citations=(Citation("FD&C Act 520(o)(1)(E) (criterion 1)", "law"),),
         facts=("fda.status", "use.data_modalities"),
         test=_cds_analyzes_images_or_signals,
     ),
@@ -608,8 +597,8 @@ CHECKS: tuple[Check, ...] = (
         "patient- or caregiver-facing decision support is generally a device.",
         ask="Who sees the output? If patients do, give the product's FDA pathway.",
         citations=(
-            law("FD&C Act 520(o)(1)(E) (criterion 3)"),
-            guidance("FDA Clinical Decision Support Software guidance (2022, revised 2026)"),
+            Citation("FD&C Act 520(o)(1)(E) (criterion 3)", "law"),
+            Citation("FDA Clinical Decision Support Software guidance (2022, revised 2026)", "guidance"),
         ),
         facts=("fda.status", "use.patient_facing"),
         test=_cds_patient_facing,
@@ -621,8 +610,8 @@ CHECKS: tuple[Check, ...] = (
         "real opportunity to review it independently, so such software tends to be a device.",
         ask="How does a clinician review the basis of a time-critical output before acting on it?",
         citations=(
-            law("FD&C Act 520(o)(1)(E)"),
-            guidance("FDA Clinical Decision Support Software guidance (2022, revised 2026)"),
+            Citation("FD&C Act 520(o)(1)(E)", "law"),
+            Citation("FDA Clinical Decision Support Software guidance (2022, revised 2026)", "guidance"),
         ),
         facts=("fda.status", "use.time_critical"),
         test=_cds_time_critical,
@@ -633,7 +622,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="The fourth criterion requires the professional to review the basis of the "
         "recommendation independently rather than rely on it; a replacing or autonomous role fails it.",
         ask="Describe the clinician's role: can they review the basis of each output independently?",
-        citations=(law("FD&C Act 520(o)(1)(E) (criterion 4)"),),
+        citations=(Citation("FD&C Act 520(o)(1)(E) (criterion 4)", "law"),),
         facts=("fda.status", "use.decision_role"),
         test=_cds_not_independently_reviewable,
     ),
@@ -643,7 +632,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Analyzing medical images, physiological signals or IVD results is a device "
         "function; 'not a medical device' or 'unknown' leaves the product without an FDA pathway.",
         ask="Give the FDA pathway and submission number, or the legal basis for marketing without one.",
-        citations=(law("FD&C Act 201(h), 520(o)(1)(E)"),),
+        citations=(Citation("FD&C Act 201(h), 520(o)(1)(E)", "law"),),
         facts=("fda.status", "use.data_modalities"),
         test=_device_function_without_device_status,
         cap_tier="high",
@@ -654,7 +643,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Software that makes or replaces a clinician's diagnosis or treatment decision does "
         "not fit any exclusion from the device definition.",
         ask="Give the FDA pathway of a product that decides in place of the clinician.",
-        citations=(law("FD&C Act 201(h), 520(o)(1)(E) (criterion 4)"),),
+        citations=(Citation("FD&C Act 201(h), 520(o)(1)(E) (criterion 4)", "law"),),
         facts=("fda.status", "use.decision_role"),
         test=_autonomous_but_not_device,
     ),
@@ -664,7 +653,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="A predetermined change control plan is authorized as part of a 510(k), De Novo or "
         "PMA; without one there is no authorized PCCP.",
         ask="Give the submission that authorized the PCCP, or correct the PCCP answer.",
-        citations=(law("FD&C Act 515C (21 U.S.C. 360e-4)"),),
+        citations=(Citation("FD&C Act 515C (21 U.S.C. 360e-4)", "law"),),
         facts=("fda.pccp", "fda.status"),
         test=_pccp_without_authorization,
     ),
@@ -677,8 +666,8 @@ CHECKS: tuple[Check, ...] = (
         ask="Which parts of the intended use lie outside the authorized indications, and is a "
         "submission for them planned?",
         citations=(
-            law("21 CFR 801.4 (intended use)"),
-            law("FD&C Act 502(o) (misbranding when marketed without the required authorization)"),
+            Citation("21 CFR 801.4 (intended use)", "law"),
+            Citation("FD&C Act 502(o) (misbranding when marketed without the required authorization)", "law"),
         ),
         facts=("fda.intended_use_match", "use.intended_use"),
         test=_authorized_use_narrower,
@@ -690,7 +679,7 @@ CHECKS: tuple[Check, ...] = (
         "De Novos DEN plus 6 digits and PMAs P plus 6 digits; a mismatch suggests the wrong pathway or a "
         "wrong number.",
         ask="Check the number against the FDA database entry and give its link.",
-        citations=(guidance("FDA 510(k), De Novo and PMA databases (numbering convention)"),),
+        citations=(Citation("FDA 510(k), De Novo and PMA databases (numbering convention)", "guidance"),),
         facts=("fda.status", "fda.submission_number"),
         test=_submission_number_mismatch,
     ),
@@ -701,8 +690,8 @@ CHECKS: tuple[Check, ...] = (
         "buyer can look up in FDA's databases.",
         ask="Give the submission number and the link to its FDA database entry.",
         citations=(
-            law("FD&C Act 510(k), 513(f)(2), 515"),
-            guidance("FDA public device databases"),
+            Citation("FD&C Act 510(k), 513(f)(2), 515", "law"),
+            Citation("FDA public device databases", "guidance"),
         ),
         facts=("fda.status", "fda.submission_number"),
         test=_authorization_without_number,
@@ -744,7 +733,7 @@ CHECKS: tuple[Check, ...] = (
         "foundation-model providers that see prompts with PHI are such subcontractors.",
         ask="For every subcontractor that touches PHI, name it and attach or describe its BAA "
         "(subcontractor agreement), including the hosted model provider.",
-        citations=(law("45 CFR 164.502(e)(1)(ii), 164.504(e)(5)"),),
+        citations=(Citation("45 CFR 164.502(e)(1)(ii), 164.504(e)(5)", "law"),),
         facts=(),
         any_of=("baa.subcontractor_flowdown", "baa.subcontractor_baas", "subcontractors.register"),
         test=_subcontractor_phi_without_baa,
@@ -757,7 +746,7 @@ CHECKS: tuple[Check, ...] = (
         "Safe Harbor de-identified data at the same time.",
         ask="Which is it? A limited data set needs a data use agreement; Safe Harbor data needs every "
         "identifier removed.",
-        citations=(law("45 CFR 164.514(b)(2), 164.514(e)"),),
+        citations=(Citation("45 CFR 164.514(b)(2), 164.514(e)", "law"),),
         facts=(SAFE_HARBOR, "deid.legal_basis"),
         test=_safe_harbor_with_lds_basis,
     ),
@@ -768,8 +757,8 @@ CHECKS: tuple[Check, ...] = (
         "was not part of that judgement.",
         ask="Provide a determination dated after the last data it covers, or state which data it covered.",
         citations=(
-            law("45 CFR 164.514(b)(1)"),
-            guidance("HHS OCR de-identification guidance (26 Nov 2012)"),
+            Citation("45 CFR 164.514(b)(1)", "law"),
+            Citation("HHS OCR de-identification guidance (26 Nov 2012)", "guidance"),
         ),
         facts=(SAFE_HARBOR, "deid.expert.report_date", "deid.expert.data_through"),
         test=_expert_determination_outdated,
@@ -781,8 +770,8 @@ CHECKS: tuple[Check, ...] = (
         "expert judged, so the determination may no longer hold.",
         ask="Has the expert re-assessed the combined data? Attach the updated determination.",
         citations=(
-            law("45 CFR 164.514(b)(1)"),
-            guidance("HHS OCR de-identification guidance (26 Nov 2012)"),
+            Citation("45 CFR 164.514(b)(1)", "law"),
+            Citation("HHS OCR de-identification guidance (26 Nov 2012)", "guidance"),
         ),
         facts=(SAFE_HARBOR, "deid.expert.data_combined_since"),
         test=_expert_determination_data_added,
@@ -793,7 +782,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Expert Determination is claimed for the training data, but the determination's "
         "scope leaves the training data out.",
         ask="Provide a determination whose scope includes the training data.",
-        citations=(law("45 CFR 164.514(b)(1)"),),
+        citations=(Citation("45 CFR 164.514(b)(1)", "law"),),
         facts=(SAFE_HARBOR, "deid.expert.scope"),
         test=_expert_determination_scope_omits_training,
     ),
@@ -802,7 +791,7 @@ CHECKS: tuple[Check, ...] = (
         title="A limited data set is used without a data use agreement",
         explanation="A limited data set may be used or disclosed only under a data use agreement.",
         ask="Attach the data use agreement that covers the limited data set.",
-        citations=(law("45 CFR 164.514(e)(4)"),),
+        citations=(Citation("45 CFR 164.514(e)(4)", "law"),),
         facts=(SAFE_HARBOR, "deid.lds.dua"),
         test=_lds_without_dua,
         cap_tier="high",
@@ -814,7 +803,7 @@ CHECKS: tuple[Check, ...] = (
         "the recipient to no further disclosure, safeguards, reporting, the same terms for its agents, "
         "and not identifying or contacting anyone.",
         ask="Which required elements are missing from the agreement, and when will it be amended?",
-        citations=(law("45 CFR 164.514(e)(4)(ii)"),),
+        citations=(Citation("45 CFR 164.514(e)(4)(ii)", "law"),),
         facts=(SAFE_HARBOR, "deid.lds.dua", "deid.lds.dua_elements"),
         test=_lds_dua_incomplete,
     ),
@@ -826,8 +815,11 @@ CHECKS: tuple[Check, ...] = (
         ask="Provide validation results for the ages outside the validated range, or narrow the "
         "intended population.",
         citations=(
-            guidance("FDA AI-enabled device software functions draft guidance (7 Jan 2025)"),
-            voluntary("45 CFR 170.315(b)(11)(iv)(B)(5) validity attributes (asked as a buyer requirement)"),
+            Citation("FDA AI-enabled device software functions draft guidance (7 Jan 2025)", "guidance"),
+            Citation(
+                "45 CFR 170.315(b)(11)(iv)(B)(5) validity attributes (asked as a buyer requirement)",
+                "voluntary",
+            ),
         ),
         facts=("population.intended.age_min", "population.intended.age_max", "population.validation"),
         test=_intended_ages_unvalidated,
@@ -838,7 +830,9 @@ CHECKS: tuple[Check, ...] = (
         explanation="Performance seldom transfers between care settings unchanged; settings outside "
         "the validated ones are untested.",
         ask="Provide validation results for the unvalidated settings, or exclude them from the intended use.",
-        citations=(guidance("FDA AI-enabled device software functions draft guidance (7 Jan 2025)"),),
+        citations=(
+            Citation("FDA AI-enabled device software functions draft guidance (7 Jan 2025)", "guidance"),
+        ),
         facts=("population.intended.settings", "population.validated.settings"),
         test=_intended_settings_unvalidated,
     ),
@@ -849,7 +843,9 @@ CHECKS: tuple[Check, ...] = (
         "little about the version offered.",
         ask="Provide the evidence for the version offered, or the comparison that shows the results "
         "still hold for it.",
-        citations=(guidance("FDA PCCP final guidance (Dec 2024), version control and maintenance"),),
+        citations=(
+            Citation("FDA PCCP final guidance (Dec 2024), version control and maintenance", "guidance"),
+        ),
         facts=("model.version.offered",),
         any_of=(*VERSION_EVIDENCE, "population.validation"),
         test=_evidence_for_other_version,
@@ -861,7 +857,7 @@ CHECKS: tuple[Check, ...] = (
         "version may not be the authorized device.",
         ask="Is the offered version covered by the authorization or by an authorized PCCP? Give the "
         "submission.",
-        citations=(law("FD&C Act 515C"), law("21 CFR 807.81(a)(3)")),
+        citations=(Citation("FD&C Act 515C", "law"), Citation("21 CFR 807.81(a)(3)", "law")),
         facts=("fda.status", "model.version.offered", "fda.authorized_model_version"),
         test=_authorized_version_differs,
     ),
@@ -872,8 +868,10 @@ CHECKS: tuple[Check, ...] = (
         "use, a new population or a new kind of input needs its own marketing submission.",
         ask="Which submission will cover the planned change of intended use, population or input type?",
         citations=(
-            guidance("FDA PCCP for AI-enabled device software functions, final guidance (Dec 2024)"),
-            law("FD&C Act 515C"),
+            Citation(
+                "FDA PCCP for AI-enabled device software functions, final guidance (Dec 2024)", "guidance"
+            ),
+            Citation("FD&C Act 515C", "law"),
         ),
         facts=("pccp.modification_types",),
         test=_pccp_outside_scope,
@@ -884,7 +882,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="Without an authorized PCCP, a change that could significantly affect a device's "
         "safety or effectiveness needs a new submission before release.",
         ask="Which submission covers each update, or will the model be locked until a PCCP is authorized?",
-        citations=(law("FD&C Act 515C"), law("21 CFR 807.81(a)(3)")),
+        citations=(Citation("FD&C Act 515C", "law"), Citation("21 CFR 807.81(a)(3)", "law")),
         facts=("change.update_cadence", "fda.status", "fda.pccp"),
         test=_continuous_updates_without_pccp,
     ),
@@ -896,7 +894,9 @@ CHECKS: tuple[Check, ...] = (
         "inputs measure these characteristics and to mitigate the risk of discrimination; subgroup "
         "results for each measured characteristic are the evidence it needs.",
         ask="Provide subgroup results for every characteristic an input measures, and the mitigation.",
-        citations=(law("45 CFR 92.210(b)-(c) (binds the buyer as a covered entity; from 1 May 2025)"),),
+        citations=(
+            Citation("45 CFR 92.210(b)-(c) (binds the buyer as a covered entity; from 1 May 2025)", "law"),
+        ),
         facts=("bias.protected_inputs", "bias.subgroups_tested"),
         test=_protected_inputs_without_subgroups,
     ),
@@ -906,7 +906,7 @@ CHECKS: tuple[Check, ...] = (
         explanation="The status says cleared, granted or approved, yet another answer says the product "
         "holds no FDA authorization.",
         ask="Which is right? Give the submission number if there is an authorization.",
-        citations=(law("FD&C Act 510(k), 513(f)(2), 515"),),
+        citations=(Citation("FD&C Act 510(k), 513(f)(2), 515", "law"),),
         facts=("fda.status", "fda.has_authorization"),
         test=_authorized_status_denied,
     ),
@@ -917,8 +917,8 @@ CHECKS: tuple[Check, ...] = (
         "independently, which the fourth non-device CDS criterion requires.",
         ask="How does the clinician review the basis of each generated output? Give the FDA analysis.",
         citations=(
-            law("FD&C Act 520(o)(1)(E) (criterion 4)"),
-            guidance("FDA Clinical Decision Support Software guidance (revised 6 Jan 2026)"),
+            Citation("FD&C Act 520(o)(1)(E) (criterion 4)", "law"),
+            Citation("FDA Clinical Decision Support Software guidance (revised 6 Jan 2026)", "guidance"),
         ),
         facts=("fda.status", "use.generative_output"),
         test=_cds_generative,
@@ -929,7 +929,9 @@ CHECKS: tuple[Check, ...] = (
         explanation="The security answers say all data stays in the US while the BAA answers allow "
         "offshore storage or access; US storage may be required by state law.",
         ask="List every region where data is stored, backed up or accessed, including subcontractors.",
-        citations=(law("Texas SB 1188 (2025): EHRs of Texas patients kept in the US from 1 Jan 2026"),),
+        citations=(
+            Citation("Texas SB 1188 (2025): EHRs of Texas patients kept in the US from 1 Jan 2026", "law"),
+        ),
         facts=("residency.us_only_claimed", "residency.storage"),
         test=_us_only_but_offshore,
     ),

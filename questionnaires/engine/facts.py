@@ -25,18 +25,16 @@ class Fact:
     legacy: bool = False
 
 
-def _legacy(name: str, type_: str, description: str) -> Fact:
-    return Fact(name, type_, description, legacy=True)
-
-
 FACTS: tuple[Fact, ...] = (
     # Intended use
-    _legacy("use.intended_use", "text", "The intended use as the vendor states it."),
-    _legacy("use.data_modalities", "choices", "The kinds of input data the product uses."),
-    _legacy("use.decision_role", "choice", "How far the clinician relies on the output."),
-    _legacy("use.time_critical", "yes_no", "Whether the output is used in time-critical decisions."),
-    _legacy("use.patient_facing", "yes_no", "Whether patients or caregivers see the output."),
-    _legacy("use.processes_phi", "yes_no", "Whether the product handles the customer's PHI."),
+    Fact("use.intended_use", "text", "The intended use as the vendor states it.", legacy=True),
+    Fact("use.data_modalities", "choices", "The kinds of input data the product uses.", legacy=True),
+    Fact("use.decision_role", "choice", "How far the clinician relies on the output.", legacy=True),
+    Fact(
+        "use.time_critical", "yes_no", "Whether the output is used in time-critical decisions.", legacy=True
+    ),
+    Fact("use.patient_facing", "yes_no", "Whether patients or caregivers see the output.", legacy=True),
+    Fact("use.processes_phi", "yes_no", "Whether the product handles the customer's PHI.", legacy=True),
     Fact("use.generative_output", "yes_no", "Whether the product generates text, images or other content."),
     # Populations
     Fact("population.intended.age_min", "number", "Youngest age (years) of the intended population."),
@@ -64,17 +62,30 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact("fda.authorized_model_version", "text", "The model version the FDA authorization covers."),
     # HIPAA de-identification
-    _legacy("deid.method_training", "choice", "The HIPAA basis of the training data."),
+    Fact("deid.method_training", "choice", "The HIPAA basis of the training data.", legacy=True),
     Fact("deid.legal_basis", "choices", "Every legal basis the vendor gives for using the training data."),
-    _legacy(
-        "deid.safe_harbor.dates_beyond_year", "yes_no", "Safe Harbor data keeps dates finer than the year."
+    Fact(
+        "deid.safe_harbor.dates_beyond_year",
+        "yes_no",
+        "Safe Harbor data keeps dates finer than the year.",
+        legacy=True,
     ),
-    _legacy("deid.safe_harbor.full_zip", "yes_no", "Safe Harbor data keeps ZIP codes beyond 3 digits."),
-    _legacy("deid.safe_harbor.ages_over_89", "yes_no", "Safe Harbor data keeps exact ages over 89."),
-    _legacy(
-        "deid.safe_harbor.actual_knowledge", "yes_no", "The vendor knows the data could identify people."
+    Fact(
+        "deid.safe_harbor.full_zip",
+        "yes_no",
+        "Safe Harbor data keeps ZIP codes beyond 3 digits.",
+        legacy=True,
     ),
-    _legacy("deid.expert.report", "file", "The written Expert Determination."),
+    Fact(
+        "deid.safe_harbor.ages_over_89", "yes_no", "Safe Harbor data keeps exact ages over 89.", legacy=True
+    ),
+    Fact(
+        "deid.safe_harbor.actual_knowledge",
+        "yes_no",
+        "The vendor knows the data could identify people.",
+        legacy=True,
+    ),
+    Fact("deid.expert.report", "file", "The written Expert Determination.", legacy=True),
     Fact("deid.expert.report_date", "date", "The date of the Expert Determination."),
     Fact("deid.expert.data_through", "date", "The latest date of the data the determination covers."),
     Fact("deid.expert.scope", "choices", "The data sets the determination covers."),
@@ -84,12 +95,17 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "deid.lds.dua_elements", "choices", "The elements of 45 CFR 164.514(e)(4)(ii) the agreement contains."
     ),
-    _legacy("deid.customer_data_training", "choice", "Whether and how customer data trains the model."),
+    Fact(
+        "deid.customer_data_training",
+        "choice",
+        "Whether and how customer data trains the model.",
+        legacy=True,
+    ),
     # Business associate agreement and subcontractors
-    _legacy("baa.will_sign", "choice", "Whether and on whose paper the vendor signs a BAA."),
-    _legacy("baa.breach_notice_days", "number", "Breach notice period (calendar days)."),
+    Fact("baa.will_sign", "choice", "Whether and on whose paper the vendor signs a BAA.", legacy=True),
+    Fact("baa.breach_notice_days", "number", "Breach notice period (calendar days).", legacy=True),
     Fact("baa.breach_notice_period", "text", "The breach notice period as the vendor writes it."),
-    _legacy("baa.training_permitted", "yes_no", "The BAA permits training on customer data."),
+    Fact("baa.training_permitted", "yes_no", "The BAA permits training on customer data.", legacy=True),
     Fact("baa.subcontractor_flowdown", "yes_no", "The BAA flows its terms down to subcontractors."),
     Fact("baa.subcontractor_baas", "yes_no", "Every subcontractor touching PHI has signed a BAA."),
     Fact(
@@ -104,22 +120,25 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact("residency.us_only_claimed", "yes_no", "The vendor claims all data stays in the US."),
     # FDA
-    _legacy("fda.status", "choice", "The product's FDA regulatory status."),
-    _legacy("fda.submission_number", "text", "The FDA submission number."),
+    Fact("fda.status", "choice", "The product's FDA regulatory status.", legacy=True),
+    Fact("fda.submission_number", "text", "The FDA submission number.", legacy=True),
     Fact(
         "fda.has_authorization", "yes_no", "The vendor says the product holds an FDA marketing authorization."
     ),
-    _legacy(
-        "fda.intended_use_match", "choice", "How the authorized indications compare with the intended use."
+    Fact(
+        "fda.intended_use_match",
+        "choice",
+        "How the authorized indications compare with the intended use.",
+        legacy=True,
     ),
-    _legacy("fda.pccp", "choice", "The state of the product's PCCP."),
+    Fact("fda.pccp", "choice", "The state of the product's PCCP.", legacy=True),
     Fact("pccp.modification_types", "choices", "The kinds of change the PCCP plans."),
     Fact(
         "change.update_cadence", "choice", "How the model is updated (locked, scheduled, ad hoc, continuous)."
     ),
     # Bias, Section 1557
-    _legacy("bias.subgroup_testing", "yes_no", "Subgroup performance testing was done."),
-    _legacy("bias.subgroup_table", "table", "Subgroup performance results."),
+    Fact("bias.subgroup_testing", "yes_no", "Subgroup performance testing was done.", legacy=True),
+    Fact("bias.subgroup_table", "table", "Subgroup performance results.", legacy=True),
     Fact(
         "bias.protected_inputs",
         "choices",

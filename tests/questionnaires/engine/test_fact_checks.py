@@ -429,3 +429,36 @@ def test_scoring_reads_declared_facts_and_reports_the_rest_not_assessable():
     assert missing["cds_generative"] == ("use.generative_output",)
     assert "authorized_status_denied" not in missing
     assert len(missing) == len(CHECKS) - 1
+
+
+def test_a_register_row_saying_true_counts_as_yes():
+    assert "subcontractor_phi_without_baa" in codes({"subcontractors.register": [register_row("TRUE", "no")]})
+    assert "subcontractor_phi_without_baa" not in codes(
+        {"subcontractors.register": [register_row("true", "True")]}
+    )
+
+
+def test_choice_facts_given_as_text_are_no_choices():
+    facts = {"population.intended.settings": "inpatient", "population.validated.settings": []}
+    assert "intended_settings_unvalidated" not in codes(facts)
+
+
+def test_intended_settings_equal_to_the_validated_ones_are_fine():
+    facts = {
+        "population.intended.settings": ["inpatient", "icu"],
+        "population.validated.settings": ["icu", "inpatient"],
+    }
+    assert "intended_settings_unvalidated" not in codes(facts)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [{"age_min": "", "age_max": 65}, {"age_min": 18, "age_max": ""}],
+)
+def test_a_validated_range_missing_one_end_is_no_age_finding(row):
+    facts = {
+        "population.intended.age_min": 0,
+        "population.intended.age_max": 120,
+        "population.validation": [row],
+    }
+    assert "intended_ages_unvalidated" not in codes(facts)
