@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from api.fields import ApiModelSerializer, StrictCharField, StrictURLField
+from procurement.findings import cited_sources
 from procurement.models import AuditEvent, DecisionCondition, Evaluation, Finding, Invite, ScoreRun
 from questionnaires.models import Question, Template
 from vendors.models import Contact, Product, Vendor
@@ -132,6 +133,9 @@ class QuestionOutSerializer(serializers.Serializer):
     requires_evidence = serializers.BooleanField()
     evidence_hint = serializers.CharField()
     scoring = serializers.DictField(allow_null=True)
+    fact = serializers.CharField(
+        allow_blank=True, help_text="The canonical fact the question records, or empty."
+    )
 
 
 class SectionOutSerializer(serializers.Serializer):
@@ -379,12 +383,46 @@ class AuditEventSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------------------------------------
 
 
+class FindingCitationSerializer(serializers.Serializer):
+    citation = serializers.CharField()
+    standing = serializers.ChoiceField(
+        choices=[*Question.Standing.choices, ("", "Not stated")], allow_blank=True
+    )
+
+
+class FindingFactSerializer(serializers.Serializer):
+    fact = serializers.CharField()
+    question_key = serializers.CharField()
+
+
 class FindingSerializer(serializers.ModelSerializer):
-    caps_tier_at = serializers.ChoiceField(choices=Evaluation.RiskTier.choices, allow_blank=True)
+    caps_tier_at = serializers.ChoiceField(
+        choices=Evaluation.RiskTier.choices,
+        allow_blank=True,
+        help_text="The tier this finding raises the risk tier to at least (a floor, never a ceiling).",
+    )
+    citations = serializers.SerializerMethodField(help_text="Each citation with its standing.")
+    facts = FindingFactSerializer(many=True, help_text="The facts the check read and the question of each.")
 
     class Meta:
         model = Finding
-        fields = ["kind", "code", "title", "detail", "citation", "question_keys", "caps_tier_at"]
+        fields = [
+            "kind",
+            "code",
+            "title",
+            "detail",
+            "ask",
+            "citation",
+            "citations",
+            "facts",
+            "question_keys",
+            "caps_tier_at",
+        ]
+
+    @extend_schema_field(FindingCitationSerializer(many=True))
+    def get_citations(self, finding: Finding) -> list[dict[str, str]]:
+        # Rows stored before findings kept the standing: each part's standing from its source.
+        return [{"citation": c.citation, "standing": c.standing} for c in cited_sources(finding)]
 
 
 class SectionScoreSerializer(serializers.Serializer):

@@ -80,7 +80,7 @@ def main() -> None:
         from tests.factories import OrganizationFactory
 
         call_command("load_library", verbosity=0)
-        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
         org = OrganizationFactory(name="Benchmark Health", slug="benchmark")
         first, shown = _full_evaluation(org, template, "SepsisWatch")
         second, _ = _full_evaluation(org, template, "StrokeFinder")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # A generated answer for a file question: the command uploads a document instead of a value.
@@ -414,7 +414,108 @@ TRIAGE = VendorProfile(
 )
 
 
-PROFILES: dict[str, VendorProfile] = {p.product: p for p in (SEPSIS, SCRIBE, TRIAGE)}
+# Library version 2 asks its decisive facts as structured answers; a diligent vendor's answers agree
+# with each other, so this profile raises no finding. Version 1 has none of these questions.
+EARLY_WARN_VERSION = "2.0.3"
+EARLY_WARN = replace(
+    SEPSIS,
+    product="EarlyWarn",
+    answers={
+        **SEPSIS.answers,
+        "use.model_version": EARLY_WARN_VERSION,
+        "use.care_settings": ["inpatient", "icu"],
+        "population.intended_age_min": 18,
+        "population.intended_age_max": 100,
+        "population.validated_settings": ["inpatient", "icu", "emergency"],
+        "deid.expert.data_through": "2025-06-30",
+        "deid.expert.scope": ["training_data", "validation_data"],
+        "deid.expert.data_combined_since": "no",
+        "deid.expert.independent": "yes",
+        "data.legal_basis": ["deidentified", "customer_contract"],
+        "baa.breach_notice_terms": (
+            "Without unreasonable delay and no later than 5 calendar days after discovery."
+        ),
+        "baa.subcontractor_flowdown": "yes",
+        "baa.subcontractor_baas": "yes",
+        "baa.offshore": "us_only",
+        "security.us_only": "yes",
+        "fda.authorized_model_version": EARLY_WARN_VERSION,
+        "change.update_cadence": "scheduled",
+        "change.pccp_modification_types": ["retrain_same_population", "recalibration", "new_input_source"],
+        "bias.input_variables": ["age", "sex"],
+        "bias.subgroups_tested": ["race", "ethnicity", "sex", "age", "payer", "site"],
+        "bias.subgroup_model_version": EARLY_WARN_VERSION,
+        "bias.assessment_model_version": EARLY_WARN_VERSION,
+        "hti.performance_model_version": EARLY_WARN_VERSION,
+        "use.generative_ai": "no",
+    },
+    texts={
+        **SEPSIS.texts,
+        "use.product_name_version": "EarlyWarn " + EARLY_WARN_VERSION,
+        "use.intended_use": (
+            "EarlyWarn estimates, every hour, the risk that an adult ward or intensive care patient will "
+            "have an unplanned ICU transfer, a cardiac arrest or die within the next twelve hours, from "
+            "vital signs and laboratory results already in the EHR. The score and its main contributing "
+            "factors prompt a review by the rapid-response team; it does not diagnose any condition."
+        ),
+    },
+    table_rows={
+        "population.training": [
+            {
+                "population": "Adult inpatients, development cohort",
+                "age_min": 18,
+                "age_max": 104,
+                "sex": "Female and male",
+                "settings": "Inpatient wards, ICU",
+                "sites": "Six US hospitals in two health systems (Midwest, Northeast)",
+                "period": "2019-2023",
+            }
+        ],
+        "population.validation": [
+            {
+                "study": "Temporal hold-out",
+                "model_version": EARLY_WARN_VERSION,
+                "age_min": 18,
+                "age_max": 103,
+                "sex": "Female and male",
+                "settings": "Inpatient wards, ICU",
+                "sites": "The six development hospitals",
+                "period": "2024",
+            },
+            {
+                "study": "External validation",
+                "model_version": EARLY_WARN_VERSION,
+                "age_min": 18,
+                "age_max": 100,
+                "sex": "Female and male",
+                "settings": "Inpatient wards, ICU, emergency department boarders",
+                "sites": "Three US hospitals outside the development systems (South, West)",
+                "period": "2024-2025",
+            },
+        ],
+        "baa.subcontractor_register": [
+            {
+                "name": "Cloud infrastructure provider",
+                "service": "Hosting and backups",
+                "phi_access": "yes",
+                "location": "United States (two regions)",
+                "agreement": "yes",
+                "retention": "30 days after the contract ends",
+            },
+            {
+                "name": "Security operations centre",
+                "service": "Log monitoring",
+                "phi_access": "no",
+                "location": "United States",
+                "agreement": "yes",
+                "retention": "No PHI kept",
+            },
+        ],
+    },
+)
+
+
+PROFILES: dict[str, VendorProfile] = {p.product: p for p in (SEPSIS, SCRIBE, TRIAGE, EARLY_WARN)}
 
 
 SUBGROUP_ROWS = [

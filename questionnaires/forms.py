@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from questionnaires.engine import rules
+from questionnaires.engine import facts, rules
 from questionnaires.models import Question, Section, Template
 
 OPERATOR_CHOICES = [("", "—")] + [(op, op.replace("_", " ")) for op in rules.CONDITION_OPERATORS]
@@ -136,6 +136,12 @@ class QuestionForm(forms.Form):
     )
     requires_evidence = forms.BooleanField(required=False)
     evidence_hint = forms.CharField(max_length=300, required=False)
+    fact = forms.ChoiceField(
+        required=False,
+        label="Fact recorded",
+        choices=[("", "— none —")] + [(f.name, f"{f.name}: {f.description}") for f in facts.FACTS],
+        help_text="The canonical fact this question asks for; consistency checks read facts.",
+    )
     scoring = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}),
         required=False,
@@ -189,6 +195,7 @@ class QuestionForm(forms.Form):
             "requires_evidence": question.requires_evidence,
             "evidence_hint": question.evidence_hint,
             "scoring": json.dumps(question.scoring, indent=2) if question.scoring is not None else "",
+            "fact": question.fact,
         }
 
     def _options(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -303,6 +310,7 @@ class QuestionForm(forms.Form):
             "requires_evidence": data.get("requires_evidence", False),
             "evidence_hint": data.get("evidence_hint", ""),
             "scoring": self._scoring(data, options),
+            "fact": data.get("fact", ""),
         }
         return data
 

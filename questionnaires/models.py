@@ -176,6 +176,9 @@ class Question(models.Model):
     # Shape checked by questionnaires.engine.rules.validate_scoring; meaning given by the scoring engine.
     scoring = models.JSONField(null=True, blank=True)
     asked_from = models.CharField(max_length=10, choices=AskedFrom.choices, default="", blank=True)
+    # The canonical fact this question records (questionnaires.engine.facts); checks read facts, so
+    # any template asking the same fact gets the same checks. Blank: none.
+    fact = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
-from questionnaires.engine import rules
+from questionnaires.engine import facts, rules
 from questionnaires.models import Question, Section, Template
 
 TEMPLATE_FIELDS = ("name", "description", "risk_thresholds")
@@ -35,6 +35,7 @@ QUESTION_FIELDS = (
     "requires_evidence",
     "evidence_hint",
     "scoring",
+    "fact",
 )
 
 
@@ -126,6 +127,14 @@ def _clean_question_data(*, template: Template, data: dict[str, Any], question: 
         errors.setdefault("scoring", []).append(message)
     for message in rules.validate_references(data.get("references") or []):
         errors.setdefault("references", []).append(message)
+    fact = data.get("fact") or ""
+    errors.setdefault("fact", []).extend(facts.fact_errors(fact))
+    recording = Question.objects.filter(template=template, fact=fact).exclude(key=key)
+    if question is not None:
+        recording = recording.exclude(pk=question.pk)
+    other = recording.values_list("key", flat=True).first() if fact else None
+    if other:
+        errors["fact"].append(f"The question {other!r} already records the fact {fact!r}.")
     condition = data.get("condition")
     if condition:
         messages = rules.validate_condition_shape(condition)
@@ -436,6 +445,7 @@ def _question_data(fields: Mapping[str, Any]) -> dict[str, Any]:
         "requires_evidence": bool(fields.get("requires_evidence", False)),
         "evidence_hint": fields.get("evidence_hint", ""),
         "scoring": fields.get("scoring"),
+        "fact": (fields.get("fact") or "").strip(),
     }
     return data
 

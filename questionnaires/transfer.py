@@ -18,7 +18,7 @@ from django.db import transaction
 from jsonschema import Draft202012Validator
 
 from questionnaires import services
-from questionnaires.engine import intake, rules
+from questionnaires.engine import facts, intake, rules
 from questionnaires.models import Question, Section, Template
 
 FORMAT = "clinical-ai-dd-template/1"
@@ -92,6 +92,7 @@ def template_export(template: Template) -> dict[str, Any]:
                         "evidence_hint": q.evidence_hint,
                         "scoring": q.scoring,
                         "asked_from": q.asked_from,
+                        "fact": q.fact,
                     }
                     for q in questions[section.pk]
                 ],
@@ -128,6 +129,7 @@ def validation_errors(data: Any) -> list[str]:
     errors.extend(intake.validate_intake(data.get("intake")))
     section_keys: set[str] = set()
     question_paths: dict[str, str] = {}
+    fact_paths: dict[str, str] = {}
     refs: list[rules.QuestionRef] = []
     for i, section in enumerate(data["sections"]):
         spath = f"sections[{i}]"
@@ -156,6 +158,12 @@ def validation_errors(data: Any) -> list[str]:
                 f"{qpath}.references: {m}" for m in rules.validate_references(question["references"])
             )
             refs.append(rules.QuestionRef(key=key, condition=question["condition"]))
+            fact = question.get("fact", "")
+            errors.extend(f"{qpath}.fact: {m}" for m in facts.fact_errors(fact))
+            if fact and fact in fact_paths:
+                errors.append(f"{qpath}.fact: the fact {fact!r} is already recorded at {fact_paths[fact]}.")
+            elif fact:
+                fact_paths[fact] = qpath
     for message in rules.validate_condition_graph(refs):
         key, _, detail = message.partition(": ")
         errors.append(f"{question_paths.get(key, key)}.condition: {detail}")
@@ -251,6 +259,7 @@ def template_import(*, data: Any, organization, publish: bool = False) -> Templa
                     evidence_hint=q["evidence_hint"],
                     scoring=q["scoring"],
                     asked_from=q.get("asked_from", ""),
+                    fact=q.get("fact", ""),
                 )
             )
     Question.objects.bulk_create(questions)

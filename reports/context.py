@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from procurement.findings import cited_sources, fact_description, facts_read, tier_summary
 from procurement.models import AuditEvent, Evaluation, EvidenceFile, Finding, ScoreRun
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot, scope_summary
 from questionnaires.engine.display import format_number, format_score, format_size
@@ -102,6 +103,11 @@ def _load(evaluation_id: int, *, with_run: bool = True) -> _Loaded:
 
 def _finding(finding: Finding) -> dict[str, Any]:
     return {
+        "ask": finding.ask,
+        "citations": [{"citation": c.citation, "standing": c.standing_label} for c in cited_sources(finding)],
+        "facts": [
+            {"description": fact_description(fact), "question_key": key} for fact, key in facts_read(finding)
+        ],
         "kind": finding.kind,
         "kind_label": finding.get_kind_display(),
         "code": finding.code,
@@ -287,6 +293,8 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
         "summary": {
             **score,
             "findings": [_finding(f) for f in loaded.findings],
+            "tier_summary": tier_summary(evaluation=evaluation, run=run, findings=loaded.findings),
+            "not_assessable": list(run.not_assessable or []) if run else [],
             "decision": evaluation.get_decision_display() or "No decision yet",
             "decision_rationale": evaluation.decision_rationale,
             "decided_by": (evaluation.decided_by.get_full_name() or evaluation.decided_by.get_username())

@@ -34,6 +34,9 @@ class ScoreRun(models.Model):
     question_scores = models.JSONField(default=dict, blank=True)
     # {question_key: score before any reviewer override}, to show computed beside overridden.
     computed_scores = models.JSONField(default=dict, blank=True)
+    # Checks the template cannot run because none of its questions asks a fact they read:
+    # [{"code", "title", "missing": [fact, ...]}]. Shown to reviewers, never counted as findings.
+    not_assessable = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -83,6 +86,13 @@ class Finding(models.Model):
     citation = models.CharField(max_length=300, blank=True)
     question_keys = models.JSONField(default=list)
     caps_tier_at = models.CharField(max_length=10, choices=Evaluation.RiskTier.choices, blank=True)
+    # What to ask the vendor about it.
+    ask = models.TextField(blank=True)
+    # Each citation with its standing, so a voluntary framework never reads as a legal duty:
+    # [{"citation", "standing"}] (standing: law | proposed | guidance | voluntary | "" not stated).
+    citations = models.JSONField(default=list, blank=True)
+    # The facts the check read and the question that recorded each: [{"fact", "question_key"}].
+    facts = models.JSONField(default=list, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

@@ -110,6 +110,10 @@ def _compute(inputs: dict[str, Any], today: datetime.date) -> ScoreResult:
     return score_answers(today=today, **inputs)
 
 
+def _citations(citations) -> list[dict[str, str]]:
+    return [{"citation": c.text, "standing": c.standing} for c in citations]
+
+
 def _findings(run: ScoreRun, result: ScoreResult) -> list[Finding]:
     rows = [
         Finding(
@@ -119,6 +123,7 @@ def _findings(run: ScoreRun, result: ScoreResult) -> list[Finding]:
             code=f"knockout:{k.question_key}",
             title=k.reason[:300],
             citation=k.citation[:300],
+            citations=_citations(k.citations),
             question_keys=[k.question_key],
             caps_tier_at=k.cap_tier,
         )
@@ -134,6 +139,9 @@ def _findings(run: ScoreRun, result: ScoreResult) -> list[Finding]:
             title=f.title[:300],
             detail=f.detail,
             citation=f.citation[:300],
+            citations=_citations(f.citations),
+            ask=f.ask,
+            facts=[{"fact": fact, "question_key": key} for fact, key in f.facts],
             question_keys=list(f.question_keys),
             caps_tier_at=f.cap_tier,
         )
@@ -206,6 +214,7 @@ def _store(*, run: ScoreRun, digest: str, result: ScoreResult | None, previous: 
             "section_scores": previous.section_scores,
             "question_scores": previous.question_scores,
             "computed_scores": previous.computed_scores,
+            "not_assessable": previous.not_assessable,
             "reused_from_id": previous.result_run_id,
         }
     else:
@@ -218,6 +227,9 @@ def _store(*, run: ScoreRun, digest: str, result: ScoreResult | None, previous: 
             },
             "question_scores": {k: v for k, v in result.question_scores.items() if k in result.visible},
             "computed_scores": {k: v for k, v in result.computed_scores.items() if k in result.visible},
+            "not_assessable": [
+                {"code": n.code, "title": n.title, "missing": list(n.missing)} for n in result.not_assessable
+            ],
             "reused_from_id": None,
         }
     # Only a run still RUNNING may finish: a duplicate delivery that lost the race writes nothing.

@@ -34,6 +34,7 @@ def template_specs(snapshot: EvaluationSnapshot) -> list[SectionSpec]:
                     scoring=q.scoring,
                     condition=q.condition,
                     allows_na=q.allows_na,
+                    fact=q.fact,
                 )
                 for q in snapshot.questions_of(section)
             ),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import get_for_org, has_perm, member_required
 from accounts.roles import Perm
+from procurement.findings import finding_views, tier_summary
 from procurement.models import Evaluation, Finding, RescoreBatch, ScoreOverride, ScoreRun
 from procurement.services.overrides import score_override_clear, score_override_set
 from procurement.services.scoring import latest_runs, scoring_request, scoring_retry, template_rescore_all
@@ -54,6 +55,8 @@ def _panel_context(request: HttpRequest, evaluation: Evaluation, **extra) -> dic
         "result": result,
         "sections": list((result.section_scores if result else {}).values()),
         "findings": findings,
+        "finding_views": finding_views(evaluation=evaluation, findings=findings),
+        "tier_summary": tier_summary(evaluation=evaluation, run=result, findings=findings),
         "rows": rows,
         "can_score": has_perm(request, Perm.REVIEW) or has_perm(request, Perm.RUN_EVALUATIONS),
         "can_override": has_perm(request, Perm.OVERRIDE_SCORES),

@@ -131,3 +131,34 @@ def spreadsheet_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+TIER_ORDER = ("low", "moderate", "high", "critical")
+
+
+def tier_explanation(*, overall: Any, score_tier: str, tier: str, caps: Iterable[str]) -> str:
+    """Why the final tier is what it is: what the score gives, and which findings raise it.
+
+    A finding's cap is a floor ("at least high"), never a ceiling, so a critical score with a
+    finding that caps at high reads as critical without contradiction.
+    """
+    if not tier:
+        return "Not scored yet."
+    raising = sorted((c for c in caps if c in TIER_ORDER), key=TIER_ORDER.index)
+    if score_tier:
+        text = f"The overall score of {format_number(overall)} gives the {score_tier} tier."
+    else:
+        text = "No question could be scored, so only the findings set the tier."
+    if not raising:
+        return f"{text} No finding raises it."
+    worst = raising[-1]
+    count = len(raising)
+    plural = "finding raises" if count == 1 else "findings raise"
+    if TIER_ORDER.index(worst) <= TIER_ORDER.index(score_tier or "low") and score_tier:
+        return f"{text} {count} {plural} the tier to at least {worst}, which the score already reaches."
+    decisive = raising.count(worst)
+    return (
+        f"{text} {count} {plural} the tier to at least {raising[0]}"
+        + (f" and {decisive} to {worst}" if raising[0] != worst else "")
+        + f", so the tier is {tier}."
+    )

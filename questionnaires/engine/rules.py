@@ -32,7 +32,8 @@ Question.scoring (null: the question is informational and not scored). Per type:
     table          {"min_rows": n, "require_all_rows": true|false}
 and on any type, optionally, a knock-out that caps the risk tier whatever the score:
     "critical": {"operator": "equals"|"not_equals"|"contains"|"at_least"|"at_most"|"in"|"unanswered",
-                 "value": ..., "reason": "...", "cap_tier": "high"|"critical", "citation": "..."}
+                 "value": ..., "reason": "...", "cap_tier": "high"|"critical", "citation": "...",
+                 "standing": "law"|"proposed"|"guidance"|"voluntary"}   (standing optional)
 """
 
 from __future__ import annotations
@@ -292,6 +293,8 @@ def validate_scoring(qtype: str, scoring: Any, options: Mapping | None = None) -
                 errors.append("a knock-out needs the reason shown to reviewers.")
             if critical.get("cap_tier", "critical") not in ("high", "critical"):
                 errors.append("cap_tier must be high or critical.")
+            if critical.get("standing", "law") not in STANDINGS:
+                errors.append(f"a knock-out's standing must be one of {', '.join(STANDINGS)}.")
     return errors
 
 

@@ -24,7 +24,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from questionnaires.engine.checks import CheckFinding, run_checks
+from questionnaires.engine.checks import (
+    CheckFinding,
+    Citation,
+    NotAssessable,
+    citations_of,
+    not_assessable,
+    run_checks,
+)
+from questionnaires.engine.facts import question_facts
 from questionnaires.engine.rules import (
     TIERS,
     QuestionRef,
@@ -36,7 +44,7 @@ from questionnaires.engine.rules import (
 )
 
 # Bump when any rule's meaning changes: stored runs with another version are recomputed.
-RULES_VERSION = "2026.11-1"
+RULES_VERSION = "2026.12-1"
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
@@ -50,6 +58,7 @@ class QuestionSpec:
     scoring: Mapping[str, Any] | None = None
     condition: Mapping[str, Any] | None = None
     allows_na: bool = False
+    fact: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class KnockOut:
     reason: str
     citation: str
     cap_tier: str
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ class ScoreResult:
     knockouts: list[KnockOut]
     findings: list[CheckFinding]
     visible: set[str]
+    # Checks this template cannot run: a fact they need is asked by none of its questions.
+    not_assessable: list[NotAssessable] = field(default_factory=list)
 
 
 # Answers are (value, is_not_applicable); evidence is [(uploaded_at, expires_on), ...] per key.
@@ -266,6 +278,9 @@ def score_answers(
                                 reason=critical.get("reason", ""),
                                 citation=critical.get("citation", ""),
                                 cap_tier=critical.get("cap_tier", "critical"),
+                                citations=citations_of(
+                                    critical.get("citation", ""), critical.get("standing", "")
+                                ),
                             )
                         )
             computed[q.key] = score
@@ -280,10 +295,11 @@ def score_answers(
 
     overall = _weighted_mean([(s.weight, s.score) for s in section_scores])
     score_tier = tier_for(overall, thresholds)
-    visible_answers = {k: plain.get(k) for k in visible}
+    sources = question_facts((q.key, q.fact) for q in ordered if q.key in visible)
     findings = run_checks(
-        answers=visible_answers,
-        files={k: len(evidence.get(k, ())) for k in visible},
+        facts={fact: plain.get(key) for fact, key in sources.items()},
+        files={fact: len(evidence.get(key, ())) for fact, key in sources.items()},
+        sources=sources,
     )
     tier = worst_tier(score_tier, *(k.cap_tier for k in knockouts), *(f.cap_tier for f in findings))
     return ScoreResult(
@@ -297,4 +313,5 @@ def score_answers(
         knockouts=knockouts,
         findings=findings,
         visible=visible,
+        not_assessable=not_assessable(asked=question_facts((q.key, q.fact) for q in ordered)),
     )

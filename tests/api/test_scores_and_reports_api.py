@@ -156,3 +156,29 @@ def test_a_report_altered_in_the_bucket_is_a_409_with_its_code(
     assert problem["code"] == "altered"
     assert "no longer matches the fingerprint (SHA-256)" in problem["message"]
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REPORT_DOWNLOADED).exists()
+
+
+def test_a_finding_carries_what_to_ask_its_facts_and_each_citations_standing(officer_api, org):
+    evaluation = EvaluationFactory(organization=org)
+    run = ScoreRunFactory(evaluation=evaluation, overall_score=72.5)
+    FindingFactory(
+        score_run=run,
+        code="subcontractor_phi_without_baa",
+        ask="Attach every subcontractor's BAA.",
+        citations=[{"citation": "45 CFR 164.502(e)(1)(ii), 164.504(e)(5)", "standing": "law"}],
+        facts=[{"fact": "baa.subcontractor_baas", "question_key": "baa.subs"}],
+        question_keys=["baa.subs"],
+        caps_tier_at="high",
+    )
+    FindingFactory(score_run=run, code="older", citation="45 CFR 170.315(b)(11); 45 CFR 92.210")
+    findings = officer_api.get(f"/api/v1/evaluations/{evaluation.public_id}/score/").json()["findings"]
+    new, older = sorted(findings, key=lambda f: f["code"] != "subcontractor_phi_without_baa")
+    assert new["ask"] == "Attach every subcontractor's BAA."
+    assert new["citations"] == [{"citation": "45 CFR 164.502(e)(1)(ii), 164.504(e)(5)", "standing": "law"}]
+    assert new["facts"] == [{"fact": "baa.subcontractor_baas", "question_key": "baa.subs"}]
+    assert new["caps_tier_at"] == "high"
+    # Stored before findings kept their standing: each part's standing from its source.
+    assert older["citations"] == [
+        {"citation": "45 CFR 170.315(b)(11)", "standing": "voluntary"},
+        {"citation": "45 CFR 92.210", "standing": "law"},
+    ]

@@ -44,7 +44,7 @@ def test_seed_demo_is_idempotent_and_skips_evaluations_without_the_library():
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert Vendor.objects.count() == 3
-    assert Product.objects.count() == 5
+    assert Product.objects.count() == 6
     assert Contact.objects.count() == 4
     assert not Evaluation.objects.exists()
 
@@ -57,6 +57,7 @@ def test_seed_demo_brings_each_evaluation_to_its_workflow_state(seeded):
         "ScribeAssist": S.UNDER_REVIEW,
         "InboxAssist": S.SENT,
         "TriageCT": S.SUBMITTED,
+        "EarlyWarn": S.SUBMITTED,
     }
     assert not Invite.objects.filter(evaluation__product__name="DeteriorationWatch").exists()
     assert Invite.objects.filter(evaluation__product__name="InboxAssist").count() == 1
@@ -111,7 +112,9 @@ def test_an_earlier_demo_draft_is_moved_on_to_its_state(django_capture_on_commit
     old = evaluation_create(
         organization=Organization.objects.get(slug="riverside-health"),
         product=Product.objects.get(name="TriageCT"),
-        template=Template.objects.library().published().get(slug="clinical-ai-vendor-due-diligence"),
+        template=Template.objects.library()
+        .published()
+        .get(slug="clinical-ai-vendor-due-diligence", version=1),
         owner=officer,
         created_by=officer,
     )
@@ -120,7 +123,7 @@ def test_an_earlier_demo_draft_is_moved_on_to_its_state(django_capture_on_commit
     old.refresh_from_db()
     assert old.status == S.SUBMITTED
     assert old.risk_tier
-    assert Evaluation.objects.count() == 5
+    assert Evaluation.objects.count() == 6
 
 
 def test_seed_demo_also_works_with_a_questionnaire_without_questions(django_capture_on_commit_callbacks):
@@ -130,3 +133,24 @@ def test_seed_demo_also_works_with_a_questionnaire_without_questions(django_capt
     call_command("seed_demo", stdout=StringIO())
     assert Evaluation.objects.count() == 5
     assert Evaluation.objects.filter(status=S.DECIDED).count() == 1
+
+
+def test_the_version_2_demo_evaluation_is_clean_and_the_others_stay_on_version_1(seeded):
+    versions = {
+        e.product.name: e.template.version for e in Evaluation.objects.select_related("product", "template")
+    }
+    assert versions == {
+        "SepsisSentinel": 1,
+        "DeteriorationWatch": 1,
+        "ScribeAssist": 1,
+        "InboxAssist": 1,
+        "TriageCT": 1,
+        "EarlyWarn": 2,
+    }
+    early_warn = Evaluation.objects.get(product__name="EarlyWarn")
+    run = early_warn.score_runs.get()
+    assert run.status == ScoreRun.Status.DONE, run.error
+    assert list(Finding.objects.filter(score_run=run).values_list("code", flat=True)) == []
+    assert run.not_assessable == []
+    assert early_warn.risk_tier == "low"
+    assert "EarlyWarn" in seeded

@@ -171,7 +171,9 @@ def test_file_is_formatted_utf8_json_named_after_its_slug(path):
     raw = path.read_text(encoding="utf-8")
     template = json.loads(raw)
     assert raw == json.dumps(template, indent=2, ensure_ascii=False) + "\n"
-    assert path.stem == template["slug"]
+    # A later version ships beside the first as SLUG.vN.json.
+    expected = template["slug"] if template["version"] == 1 else f"{template['slug']}.v{template['version']}"
+    assert path.stem == expected
 
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
@@ -186,7 +188,9 @@ def test_file_has_every_key_of_the_format_in_order(path):
     for section in template["sections"]:
         assert list(section) == SECTION_KEYS, section.get("key")
         for question in section["questions"]:
-            assert list(question) == QUESTION_KEYS, question.get("key")
+            # Version 1 files were written before questions could declare a fact.
+            expected = [*QUESTION_KEYS, "fact"] if template["version"] > 1 else QUESTION_KEYS
+            assert list(question) == expected, question.get("key")
 
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)

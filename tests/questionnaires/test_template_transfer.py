@@ -36,6 +36,7 @@ QUESTION_KEYS = [
     "evidence_hint",
     "scoring",
     "asked_from",
+    "fact",
 ]
 
 

@@ -41,7 +41,7 @@ def _full_evaluation(org, template, product_name: str) -> Evaluation:
 
 def test_two_full_evaluations_compare_in_a_fraction_of_the_soft_time_limit(org):
     call_command("load_library", verbosity=0)
-    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
     first = _full_evaluation(org, template, "SepsisWatch")
     second = _full_evaluation(org, template, "StrokeFinder")
     start = time.perf_counter()

@@ -60,6 +60,14 @@ DEMO_VENDORS = [
                 DECIDED,
             ),
             (
+                "EarlyWarn",
+                "2.0.3",
+                "Predicts an unplanned ICU transfer, cardiac arrest or death within 12 hours for adult ward "
+                "and ICU patients from vital signs and laboratory results, to prompt a rapid-response check.",
+                Product.Deployment.EHR_EMBEDDED,
+                SUBMITTED,
+            ),
+            (
                 "DeteriorationWatch",
                 "1.0",
                 "Estimates the risk of an unplanned transfer to intensive care within 24 hours for adult "
@@ -107,6 +115,9 @@ DEMO_VENDORS = [
         ],
     ),
 ]
+# The library version each demo product is evaluated on (default 1): EarlyWarn shows version 2,
+# whose structured facts the consistency checks read; the others keep their version 1 results.
+LIBRARY_VERSION_OF = {"EarlyWarn": 2}
 DEMO_USERS = [
     ("admin", "Avery", "Admin", Role.ADMIN),
     ("officer", "Olivia", "Officer", Role.OFFICER),
@@ -166,9 +177,7 @@ class Command(BaseCommand):
         """Vendors, products and contacts; evaluations only when the library questionnaire exists."""
         officer = User.objects.get(username="officer")
         reviewer = User.objects.get(username="reviewer")
-        template = (
-            Template.objects.library().published().filter(slug=LIBRARY_SLUG).order_by("-version").first()
-        )
+        templates = {t.version: t for t in Template.objects.library().published().filter(slug=LIBRARY_SLUG)}
         planned = []
         index = 0
         for name, website, contacts, products in DEMO_VENDORS:
@@ -190,6 +199,7 @@ class Command(BaseCommand):
                     name=product_name,
                     defaults={"version": version, "intended_use": use, "deployment": deployment},
                 )
+                template = templates.get(LIBRARY_VERSION_OF.get(product_name, 1))
                 if template is None:
                     continue
                 evaluation = Evaluation.objects.filter(product=product).order_by("created_at", "pk").first()
@@ -204,7 +214,7 @@ class Command(BaseCommand):
                         due_date=timezone.localdate() + datetime.timedelta(days=14 + 7 * index),
                     )
                 planned.append((evaluation, target))
-        if template is None:
+        if not templates:
             self.stdout.write(
                 f"No published library template '{LIBRARY_SLUG}' yet: demo evaluations skipped."
             )

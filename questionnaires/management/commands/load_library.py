@@ -72,6 +72,8 @@ def _normalize(data: dict) -> dict:
     normalized = weights(data)
     for section in normalized["sections"]:
         for question in section["questions"]:
+            # Written before questions could declare a fact: the file records none.
+            question.setdefault("fact", "")
             question["references"] = [
                 {"citation": r["citation"], "url": r.get("url") or "", "standing": r["standing"]}
                 for r in question["references"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from questionnaires.engine.checks import CHECKS, CheckFinding, run_checks
+from questionnaires.engine.checks import CHECKS, CheckFinding, Citation, run_checks
+from tests.questionnaires.engine.test_fact_checks import FACT_CASES
 
 SH = "deid.method_training"
 FULL_ROW = {"subgroup": "Female", "n": 0, "metric": "AUROC", "value": 0.8, "ci95": "0.7-0.9"}
@@ -274,30 +275,32 @@ CASES = [
 
 @pytest.mark.parametrize(("code", "answers", "files", "fires"), CASES)
 def test_check_against_the_answers(code, answers, files, fires):
-    codes = {f.code for f in run_checks(answers=answers, files=files)}
+    codes = {f.code for f in run_checks(facts=answers, files=files)}
     assert (code in codes) is fires
 
 
 def test_every_check_is_tried_here():
-    assert {c.code for c in CHECKS} == {case[0] for case in CASES}
+    assert {c.code for c in CHECKS} == {case[0] for case in CASES} | set(FACT_CASES)
 
 
 def test_a_finding_carries_the_check_text_its_questions_and_its_cap():
     answers = {"use.processes_phi": "yes", "baa.will_sign": "will_not_sign"}
-    assert run_checks(answers=answers) == [
+    assert run_checks(facts=answers) == [
         CheckFinding(
             code="phi_without_baa",
             title="The product processes PHI, but the vendor will not sign a BAA",
             detail="A covered entity may disclose PHI to a business associate only under a BAA.",
-            citation="45 CFR 164.502(e), 164.504(e)",
-            question_keys=("use.processes_phi", "baa.will_sign"),
+            ask="Will the vendor sign a BAA? Without one, no PHI may be sent to the product.",
+            citation="45 CFR 164.502(e), 164.504(e) (law)",
+            citations=(Citation("45 CFR 164.502(e), 164.504(e)", "law"),),
+            facts=(("use.processes_phi", "use.processes_phi"), ("baa.will_sign", "baa.will_sign")),
             cap_tier="critical",
         )
     ]
 
 
 def test_a_finding_without_a_cap_has_an_empty_cap():
-    (finding,) = run_checks(answers={"baa.breach_notice_days": 90})
+    (finding,) = run_checks(facts={"baa.breach_notice_days": 90})
     assert finding.cap_tier == ""
     assert finding.question_keys == ("baa.breach_notice_days",)
 
@@ -315,6 +318,8 @@ def test_the_capped_checks_and_their_caps(code, cap):
         "training_not_permitted_by_baa": "high",
         "phi_without_baa": "critical",
         "device_function_without_device_status": "high",
+        "subcontractor_phi_without_baa": "high",
+        "lds_without_dua": "high",
     }
     assert next(c for c in CHECKS if c.code == code).cap_tier == cap
 
@@ -326,7 +331,7 @@ def test_findings_come_in_the_order_of_the_checks():
         "use.time_critical": "yes",
         "baa.breach_notice_days": 61,
     }
-    assert [f.code for f in run_checks(answers=answers)] == [
+    assert [f.code for f in run_checks(facts=answers)] == [
         "breach_notice_over_60_days",
         "cds_patient_facing",
         "cds_time_critical",
@@ -334,5 +339,5 @@ def test_findings_come_in_the_order_of_the_checks():
 
 
 def test_no_answers_no_findings():
-    assert run_checks(answers={}) == []
-    assert run_checks(answers={}, files=None) == []
+    assert run_checks(facts={}) == []
+    assert run_checks(facts={}, files=None) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.engine.checks import CHECKS, run_checks
+from tests.questionnaires.engine.test_fact_checks import FACT_CASES
 
 # code -> (answers that fire it, the same with one answer changed so that it does not fire, files)
 CASES = {
@@ -122,22 +123,24 @@ CASES = {
 
 
 def codes(answers, files=None):
-    return {f.code for f in run_checks(answers=answers, files=files or {})}
+    return {f.code for f in run_checks(facts=answers, files=files or {})}
 
 
 def test_every_check_has_a_case_a_citation_and_its_keys():
-    assert set(CASES) == {c.code for c in CHECKS}
+    assert set(CASES) | set(FACT_CASES) == {c.code for c in CHECKS}
+    assert not set(CASES) & set(FACT_CASES)
     for check in CHECKS:
-        assert check.citation
-        assert check.keys
+        assert check.citations
+        assert check.reads
         assert check.explanation
+        assert check.ask
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_check_fires_on_the_contradiction(code):
     firing, _ = CASES[code]
     assert code in codes(firing)
-    finding = next(f for f in run_checks(answers=firing) if f.code == code)
+    finding = next(f for f in run_checks(facts=firing) if f.code == code)
     assert set(finding.question_keys) <= set(firing)
 
 
@@ -151,7 +154,7 @@ def test_check_stays_quiet_on_consistent_answers(code):
 def test_check_does_not_fire_when_one_of_its_questions_is_absent_or_hidden(code):
     firing, _ = CASES[code]
     check = next(c for c in CHECKS if c.code == code)
-    for key in check.keys:
+    for key in [k for k in check.reads if k in firing]:
         assert code not in codes({k: v for k, v in firing.items() if k != key})
 
 
@@ -166,5 +169,5 @@ def test_submitted_pccp_is_fine_while_the_marketing_submission_is_under_review()
 
 
 def test_device_function_without_status_caps_the_tier():
-    finding = run_checks(answers=CASES["device_function_without_device_status"][0])[0]
+    finding = run_checks(facts=CASES["device_function_without_device_status"][0])[0]
     assert finding.cap_tier == "high"

@@ -59,6 +59,11 @@ CAPPED = {
         {"fda.status": "not_medical_device", "use.data_modalities": ["medical_images"]},
         {"fda.status": "cleared_510k", "use.data_modalities": ["medical_images"]},
     ),
+    "subcontractor_phi_without_baa": ({"baa.subcontractor_baas": "no"}, {"baa.subcontractor_baas": "yes"}),
+    "lds_without_dua": (
+        {"deid.method_training": "limited_data_set", "deid.lds.dua": "no"},
+        {"deid.method_training": "limited_data_set", "deid.lds.dua": "yes"},
+    ),
 }
 
 
@@ -74,15 +79,16 @@ def test_each_check_cap_reaches_the_final_tier(code):
     questions = [
         question,
         *(
-            plain(k, "multi_choice" if isinstance(v, list) else "single_choice")
-            for k, v in triggering.items()
+            QuestionSpec(key=f"q{i}", type="multi_choice" if isinstance(v, list) else "single_choice", fact=k)
+            for i, (k, v) in enumerate(triggering.items())
         ),
     ]
+    keys = {k: f"q{i}" for i, k in enumerate(triggering)}
 
-    overall, tier = final(questions, {**answers, **{k: (v, False) for k, v in triggering.items()}})
+    overall, tier = final(questions, {**answers, **{keys[k]: (v, False) for k, v in triggering.items()}})
     assert (overall, tier) == (100.0, check.cap_tier)
 
-    overall, tier = final(questions, {**answers, **{k: (v, False) for k, v in harmless.items()}})
+    overall, tier = final(questions, {**answers, **{keys[k]: (v, False) for k, v in harmless.items()}})
     assert (overall, tier) == (100.0, "low")
 
 

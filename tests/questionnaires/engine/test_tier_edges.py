@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from questionnaires.engine.checks import Citation
 from questionnaires.engine.scoring import (
     KnockOut,
     QuestionSpec,
@@ -102,9 +103,31 @@ def test_a_knockout_records_its_question_reason_citation_and_cap():
     question = yes_no("baa.will_sign", {"expected": "yes", "critical": critical})
     result = run([SectionSpec("s", "S", 1.0, (question,))], {"baa.will_sign": ("no", False)})
     assert result.knockouts == [
-        KnockOut(question_key="baa.will_sign", reason="No BAA", citation="45 CFR 164.502(e)", cap_tier="high")
+        KnockOut(
+            question_key="baa.will_sign",
+            reason="No BAA",
+            citation="45 CFR 164.502(e)",
+            cap_tier="high",
+            citations=(Citation("45 CFR 164.502(e)", "law"),),
+        )
     ]
     assert (result.overall, result.score_tier, result.tier) == (0.0, "critical", "critical")
+
+
+def test_a_knockout_with_a_stated_standing_keeps_it_for_every_part():
+    critical = {
+        "operator": "equals",
+        "value": "no",
+        "reason": "Buyer policy",
+        "citation": "45 CFR 170.315(b)(11); CHAI model card",
+        "standing": "guidance",
+    }
+    question = yes_no("q", {"expected": "yes", "critical": critical})
+    (knockout,) = run([SectionSpec("s", "S", 1.0, (question,))], {"q": ("no", False)}).knockouts
+    assert knockout.citations == (
+        Citation("45 CFR 170.315(b)(11)", "guidance"),
+        Citation("CHAI model card", "guidance"),
+    )
 
 
 def test_a_bare_knockout_has_empty_reason_and_citation_and_caps_at_critical():
