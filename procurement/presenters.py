@@ -32,6 +32,10 @@ class QuestionRow:
         return self.snapshot.display(self.question)
 
     @property
+    def prefill_display(self) -> str:
+        return self.snapshot.prefill_display(self.question)
+
+    @property
     def comments(self) -> list[ReviewComment]:
         return self.snapshot.comments.get(self.question.pk, [])
 
@@ -66,6 +70,14 @@ class QuestionRow:
 class SectionRows:
     section: Section
     rows: list[QuestionRow]
+
+    @property
+    def prefill_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "confirmed": 0, "changed": 0}
+        for row in self.rows:
+            if row.answer is not None and row.answer.source:
+                counts[row.answer.prefill_state] += 1
+        return counts
 
 
 def review_sections(evaluation: Evaluation) -> list[SectionRows]:
