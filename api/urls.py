@@ -49,6 +49,17 @@ v1 = [
         vendor_portal.VendorEvidenceView.as_view(),
         name="api-vendor-evidence",
     ),
+    path(
+        "vendor/answers/<str:key>/confirm/",
+        vendor_portal.VendorAnswerConfirmView.as_view(),
+        name="api-vendor-answer-confirm",
+    ),
+    path(
+        "vendor/sections/<str:key>/confirm/",
+        vendor_portal.VendorSectionConfirmView.as_view(),
+        name="api-vendor-section-confirm",
+    ),
+    path("vendor/model-card/", vendor_portal.VendorModelCardView.as_view(), name="api-vendor-model-card"),
     path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
     *router.urls,
 ]

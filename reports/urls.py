@@ -10,6 +10,11 @@ urlpatterns = [
     path("evaluations/<uuid:public_id>/changes/", views.reassessment_changes, name="reassessment_changes"),
     path("evaluations/<uuid:public_id>/answers.csv", views.answers_csv, name="answers_csv"),
     path("evaluations/<uuid:public_id>/answers.xlsx", views.answers_xlsx, name="answers_xlsx"),
+    path(
+        "evaluations/<uuid:public_id>/model-card.xml",
+        views.evaluation_model_card,
+        name="evaluation_model_card",
+    ),
     path("compare/", views.comparison, name="comparison"),
     path("compare/generate/", views.comparison_generate, name="comparison_generate"),
     path("<uuid:public_id>/status/", views.report_status, name="report_status"),

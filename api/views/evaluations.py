@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import django_filters
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from accounts.access import org_queryset, require_perm
@@ -14,6 +19,8 @@ from api.errors import ApiError, error
 from api.filters import StrictFilterBackend, StrictOrderingFilter
 from api.serializers import (
     AuditEventSerializer,
+    CarryForwardResultSerializer,
+    CarryForwardSerializer,
     ClarificationCreateSerializer,
     ClarificationSerializer,
     DecisionSerializer,
@@ -25,11 +32,25 @@ from api.serializers import (
     TransitionSerializer,
 )
 from api.views.base import OrgApiMixin
+from procurement.model_card.export import build_card, card_filename
 from procurement.models import AuditEvent, Evaluation
 from procurement.services import evaluations as evaluation_services
 from procurement.services.invites import invite_send
+from procurement.services.prefill import answers_carry_forward, carry_forward_source
 from procurement.services.reviews import clarification_request, decision_record
 from questionnaires.models import Question
+
+
+class XmlRenderer(BaseRenderer):
+    """Lets clients ask for application/xml; errors on such requests still carry the JSON error body."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
 class EvaluationFilter(django_filters.FilterSet):
@@ -82,6 +103,8 @@ class EvaluationViewSet(
         "clarifications": Perm.REVIEW,
         "decision": Perm.DECIDE,
         "audit": Perm.VIEW,
+        "carry_forward": Perm.RUN_EVALUATIONS,
+        "model_card": Perm.VIEW_REPORTS,
     }
 
     def get_queryset(self):
@@ -112,9 +135,69 @@ class EvaluationViewSet(
             due_date=data.get("due_date"),
             reviewers=data.get("reviewers", []),
             previous=data.get("previous"),
+            carry_forward=data["carry_forward"],
             request=request,
         )
         return self._detail(evaluation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Carry the product's last submitted answers and evidence into this evaluation",
+        description=(
+            "Only questions without an answer are filled; each carried answer is marked with its "
+            "source and counts as unanswered until the vendor confirms or changes it. Allowed until "
+            "the vendor submits."
+        ),
+        request=CarryForwardSerializer,
+        responses={200: CarryForwardResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="carry-forward")
+    def carry_forward(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = CarryForwardSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        source = serializer.validated_data.get("from_evaluation") or carry_forward_source(
+            evaluation=evaluation
+        )
+        if source is None:
+            raise ApiError(
+                [
+                    error(
+                        "from_evaluation",
+                        "This product has no evaluation with submitted answers.",
+                        "no_source",
+                    )
+                ]
+            )
+        result = answers_carry_forward(
+            evaluation=evaluation, source=source, user=request.user, request=request
+        )
+        return Response(
+            CarryForwardResultSerializer(
+                {
+                    "from_evaluation": source.public_id,
+                    "answers": result.answers,
+                    "files": result.files,
+                    "skipped": [{"question": k, "reason": why} for k, why in result.skipped],
+                }
+            ).data
+        )
+
+    @extend_schema(
+        summary="The evaluation's answers as a CHAI Applied Model Card (XML, schema v0.2)",
+        description=(
+            "Validates against the CHAI v0.2 schema. Elements no confirmed answer covers read "
+            "'Not stated in this evaluation.'"
+        ),
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True, methods=["get"], url_path="model-card.xml", renderer_classes=[JSONRenderer, XmlRenderer]
+    )
+    def model_card(self, request, id=None):
+        evaluation = self.get_object()
+        response = HttpResponse(build_card(evaluation), content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{card_filename(evaluation)}"'
+        return response
 
     @extend_schema(
         summary="Move the evaluation along the workflow (send, start review, archive)",

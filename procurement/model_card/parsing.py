@@ -96,7 +96,7 @@ def parse_card(data: bytes, *, max_bytes: int) -> etree._Element:
         ]
         raise CardError(
             "The model card does not follow the CHAI Applied Model Card v0.2 schema.",
-            code="invalid",
+            code="schema_invalid",
             details=details,
         )
     return root

@@ -164,7 +164,12 @@ def evaluation_create(
         source = carry_forward_source(evaluation=evaluation)
         if source is None:
             raise ValidationError(
-                {"carry_forward": "This product has no evaluation with submitted answers to start from."}
+                {
+                    "carry_forward": ValidationError(
+                        "This product has no evaluation with submitted answers to start from.",
+                        code="no_source",
+                    )
+                }
             )
         answers_carry_forward(evaluation=evaluation, source=source, user=created_by, request=request)
     return evaluation

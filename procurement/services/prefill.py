@@ -83,6 +83,10 @@ class CarryResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
 
 
+def _source_error(message: str) -> ValidationError:
+    return ValidationError({"from_evaluation": ValidationError(message, code="no_source")})
+
+
 def _copy_file(original: EvidenceFile) -> tuple[str, str] | None:
     """A private copy of a stored evidence file under a new name, and its SHA-256; None if unreadable."""
     source_path = evidence_path(original.stored_name)
@@ -119,19 +123,9 @@ def answers_carry_forward(
     answer and no copied file stays behind.
     """
     if source.organization_id != evaluation.organization_id or source.product_id != evaluation.product_id:
-        raise ValidationError(
-            {
-                "carry_forward_from": "Answers can be carried forward only from an evaluation of the same "
-                "product."
-            }
-        )
+        raise _source_error("Answers can be carried forward only from an evaluation of the same product.")
     if source.pk == evaluation.pk or source.status not in CARRY_SOURCES or source.submitted_at is None:
-        raise ValidationError(
-            {
-                "carry_forward_from": "Answers can be carried forward only from an evaluation the vendor "
-                "submitted."
-            }
-        )
+        raise _source_error("Answers can be carried forward only from an evaluation the vendor submitted.")
     copied: list[str] = []
     try:
         with transaction.atomic():
@@ -147,10 +141,8 @@ def _carry(*, evaluation, source, user, request, copied: list[str]) -> CarryResu
     locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if locked.status not in CARRY_TARGETS:
         raise ValidationError(
-            {
-                "carry_forward_from": f"The evaluation is {locked.get_status_display().lower()}; "
-                "answers can be carried forward only before the vendor submits."
-            },
+            f"The evaluation is {locked.get_status_display().lower()}; answers can be carried forward "
+            "only before the vendor submits.",
             code="locked",
         )
     before = evaluation_snapshot(source)
@@ -389,7 +381,7 @@ class CardImport:
 
 def _card_error(exc: CardError) -> ValidationError:
     messages = [str(exc), *exc.details]
-    return ValidationError({"file": messages}, code=exc.code)
+    return ValidationError({"file": [ValidationError(m, code=exc.code) for m in messages]})
 
 
 def model_card_import(
