@@ -36,7 +36,7 @@ def text_of(root: etree._Element, path: str) -> str:
 
 def _joined(*paths: str, sep: str = ", ") -> Callable[[etree._Element], str]:
     def read(root: etree._Element) -> str:
-        return sep.join(part for path in paths if (part := text_of(root, path)))
+        return sep.join(part for path in paths if (part := text_of(root, path)) and part != NOT_STATED)
 
     return read
 
