@@ -1,4 +1,4 @@
-"""The CHAI Applied Model Card: hostile and wrong files refused, the mapping per element, import and export."""
+"""The CHAI Applied Model Card: hostile files refused, the mapping per element, import and export."""
 
 from __future__ import annotations
 
@@ -115,13 +115,16 @@ def test_the_schema_is_loaded_offline_and_accepts_the_optional_signature():
 
 # -- the mapping, element by element ----------------------------------------------------------------
 
+INTENDED_USE = (
+    "Reorders the neuroradiology worklist so that studies with a\nsuspected occlusion are read first."
+)
 EXPECTED = {
     "use.product_name_version": "StrokeSignal 4.1",
     "hti.p01_developer_contact": "Northwind Neuro AI, support@northwind-neuro.example",
     "hti.p02_funding_source": "Venture funding",
     "hti.p03_output_value": "A yes or no flag per study, with a key image.",
-    "use.intended_use": "Reorders the neuroradiology worklist so that studies with a\nsuspected occlusion are read first.",
-    "hti.p05_intended_use": "Reorders the neuroradiology worklist so that studies with a\nsuspected occlusion are read first.",
+    "use.intended_use": INTENDED_USE,
+    "hti.p05_intended_use": INTENDED_USE,
     "use.patient_population": "Adults with a non-contrast head CT ordered for stroke symptoms.",
     "hti.p06_patient_population": "Adults with a non-contrast head CT ordered for stroke symptoms.",
     "hti.p07_intended_users": "Neuroradiologists and stroke team physicians",
@@ -148,10 +151,10 @@ def test_an_element_left_empty_answers_nothing(card_field):
     found = {a.key for a in card_answers(root)}
     assert set(card_field.keys) <= found
     # Empty every element this field reads: its questions are no longer answered.
+    names = card_field.element.replace("+", "/").replace(" ", "").split("/")
     for node in root.iter():
-        if etree.QName(node).localname in card_field.element.replace("+", "/").replace(" ", "").split("/"):
-            if len(node) == 0:
-                node.text = ""
+        if etree.QName(node).localname in names and len(node) == 0:
+            node.text = ""
     left = {a.key for a in card_answers(root)}
     assert not set(card_field.keys) & left
 
