@@ -35,6 +35,11 @@ v1 = [
         scores.ScoreOverrideView.as_view(),
         name="api-score-override",
     ),
+    path(
+        "evaluations/<uuid:id>/model-card.xml",
+        evaluations.EvaluationModelCardView.as_view(),
+        name="api-evaluation-model-card",
+    ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.

@@ -12,8 +12,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.access import org_queryset, require_perm
+from accounts.access import get_for_org, org_queryset, require_perm
 from accounts.roles import ROLE_PERMISSIONS, Perm
 from api.errors import ApiError, error
 from api.filters import StrictFilterBackend, StrictOrderingFilter
@@ -104,7 +105,6 @@ class EvaluationViewSet(
         "decision": Perm.DECIDE,
         "audit": Perm.VIEW,
         "carry_forward": Perm.RUN_EVALUATIONS,
-        "model_card": Perm.VIEW_REPORTS,
     }
 
     def get_queryset(self):
@@ -181,23 +181,6 @@ class EvaluationViewSet(
                 }
             ).data
         )
-
-    @extend_schema(
-        summary="The evaluation's answers as a CHAI Applied Model Card (XML, schema v0.2)",
-        description=(
-            "Validates against the CHAI v0.2 schema. Elements no confirmed answer covers read "
-            "'Not stated in this evaluation.'"
-        ),
-        responses={(200, "application/xml"): OpenApiTypes.BINARY},
-    )
-    @action(
-        detail=True, methods=["get"], url_path="model-card.xml", renderer_classes=[JSONRenderer, XmlRenderer]
-    )
-    def model_card(self, request, id=None):
-        evaluation = self.get_object()
-        response = HttpResponse(build_card(evaluation), content_type="application/xml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{card_filename(evaluation)}"'
-        return response
 
     @extend_schema(
         summary="Move the evaluation along the workflow (send, start review, archive)",
@@ -305,3 +288,22 @@ class EvaluationViewSet(
         )
         page = self.paginate_queryset(events)
         return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
+
+
+class EvaluationModelCardView(OrgApiMixin, APIView):
+    required_perms = {"get": Perm.VIEW_REPORTS}
+    renderer_classes = [JSONRenderer, XmlRenderer]
+
+    @extend_schema(
+        summary="The evaluation's answers as a CHAI Applied Model Card (XML, schema v0.2)",
+        description=(
+            "Validates against the CHAI v0.2 schema. Only confirmed answers are written; elements no "
+            "answer covers read 'Not stated in this evaluation.'"
+        ),
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, id):
+        evaluation = get_for_org(request, Evaluation.objects.select_related("product__vendor"), public_id=id)
+        response = HttpResponse(build_card(evaluation), content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{card_filename(evaluation)}"'
+        return response
