@@ -29,7 +29,8 @@ class QuestionRow:
 
     @property
     def display(self) -> dict[str, Any]:
-        return self.snapshot.display(self.question)
+        # Reviewers see a prefilled answer as it stands, marked as not confirmed beside it.
+        return self.snapshot.display(self.question, with_pending=True)
 
     @property
     def prefill_display(self) -> str:

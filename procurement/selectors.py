@@ -88,9 +88,17 @@ class EvaluationSnapshot:
 
     # -- answers as words ----------------------------------------------------------------------
 
-    def display(self, question: Question, value: Any = None, *, stored: bool = True) -> dict[str, Any]:
-        """The answer in words (the one formatter), or `value` in words when `stored` is False."""
+    def display(
+        self, question: Question, value: Any = None, *, stored: bool = True, with_pending: bool = False
+    ) -> dict[str, Any]:
+        """The answer in words (the one formatter), or `value` in words when `stored` is False.
+
+        A prefilled answer not yet confirmed reads as no answer (reports, exports, comparisons),
+        unless `with_pending` asks for it as prefilled (the review page, beside its badge).
+        """
         answer = self.answers.get(question.pk)
+        if stored and answer is not None and answer.is_pending and not with_pending:
+            return format_answer(qtype=question.type, options=question.options, value=None)
         if stored:
             value = answer.value if answer else None
         return format_answer(

@@ -372,6 +372,23 @@ def section_confirm(
 # -- the model card -----------------------------------------------------------------------------
 
 
+REPREFILLED_FIELDS = [
+    "value",
+    "is_not_applicable",
+    "version",
+    "updated_at",
+    "updated_by_contact",
+    "updated_by_user",
+    "source",
+    "prefilled_from",
+    "prefilled_at",
+    "prefilled_value",
+    "prefilled_not_applicable",
+    "confirmed_at",
+    "confirmed_by_contact",
+]
+
+
 @dataclass
 class CardImport:
     filled: list[tuple[Question, str]] = field(default_factory=list)  # (question, card element)
@@ -415,12 +432,17 @@ def _import(*, evaluation, found, contact, user, request) -> CardImport:
             {"file": ["A model card cannot be imported while the reviewers' questions are open."]},
             code="not_reopened",
         )
-    snapshot = evaluation_snapshot(locked, audience="vendor")
+    questions = {
+        q.key: q
+        for q in Question.objects.filter(template_id=locked.template_id, key__in=[item.key for item in found])
+    }
     result = CardImport()
     now = timezone.now()
     existing = {a.question_id: a for a in Answer.objects.select_for_update().filter(evaluation_id=locked.pk)}
+    created: list[Answer] = []
+    replaced: list[Answer] = []
     for item in found:
-        question = snapshot.question_by_key(item.key)
+        question = questions.get(item.key)
         if question is None:
             continue  # this questionnaire does not ask it
         try:
@@ -436,6 +458,9 @@ def _import(*, evaluation, found, contact, user, request) -> CardImport:
             answer = Answer(
                 organization_id=locked.organization_id, evaluation_id=locked.pk, question=question, version=0
             )
+            created.append(answer)
+        else:
+            replaced.append(answer)
         answer.value = value
         answer.is_not_applicable = False
         answer.version += 1
@@ -449,10 +474,11 @@ def _import(*, evaluation, found, contact, user, request) -> CardImport:
         answer.prefilled_not_applicable = False
         answer.confirmed_at = None
         answer.confirmed_by_contact = None
-        answer.save()
         result.filled.append((question, item.element))
         if (number := hti_attribute(item.key)) is not None:
             result.hti_attributes.append(number)
+    Answer.objects.bulk_create(created)
+    Answer.objects.bulk_update(replaced, REPREFILLED_FIELDS)
     result.hti_attributes.sort()
     count = len(result.filled)
     audit_record(

@@ -319,3 +319,20 @@ def test_an_expired_document_is_skipped_with_its_reason(org, officer, old):
     assert EvidenceFile.objects.filter(evaluation=new).count() == 1
     event = AuditEvent.objects.get(evaluation=new, kind=AuditEvent.Kind.ANSWERS_PREFILLED)
     assert event.data["skipped"] == [["security.soc2_type2", "soc2-type2.pdf has expired"]]
+
+
+def test_reports_read_an_unconfirmed_answer_as_not_answered_while_reviewers_see_it_marked(org, officer, old):
+    from procurement.presenters import review_sections
+
+    new = carried_evaluation(
+        org, officer, old.evaluation, purpose=Evaluation.Purpose.REASSESSMENT, previous=old.evaluation
+    )
+    sent(new)
+    changes = reassessment_context(new)
+    assert changes["added"] == []
+    assert changes["changed"] == []
+    phi = new.template.questions.get(key="use.processes_phi")
+    assert evaluation_snapshot(new).display(phi)["text"] == "Not answered"
+    rows = {row.question.key: row for block in review_sections(new) for row in block.rows}
+    assert rows["use.processes_phi"].display["text"] == "Yes"
+    assert rows["use.processes_phi"].answer.prefill_state == "pending"
