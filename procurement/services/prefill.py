@@ -434,7 +434,9 @@ def _import(*, evaluation, found, contact, user, request) -> CardImport:
         )
     questions = {
         q.key: q
-        for q in Question.objects.filter(template_id=locked.template_id, key__in=[item.key for item in found])
+        for q in Question.objects.filter(
+            template_id=locked.template_id, key__in=[item.key for item in found]
+        ).select_related("section")
     }
     result = CardImport()
     now = timezone.now()
@@ -480,6 +482,8 @@ def _import(*, evaluation, found, contact, user, request) -> CardImport:
     Answer.objects.bulk_create(created)
     Answer.objects.bulk_update(replaced, REPREFILLED_FIELDS)
     result.hti_attributes.sort()
+    # Listed for the vendor in questionnaire order.
+    result.filled.sort(key=lambda pair: (pair[0].section.order, pair[0].order, pair[0].pk))
     count = len(result.filled)
     audit_record(
         organization=locked.organization,

@@ -189,7 +189,7 @@ def test_a_reassessment_starts_from_the_last_answers_and_needs_only_the_changes(
             if qtype == "yes_no":
                 card.get_by_label("Yes" if after == "yes" else "No").check()
             else:
-                field = card.locator("input, textarea").first
+                field = card.locator("input:not([type=hidden]), textarea").first
                 field.fill(after)
                 field.press("Tab")
             expect(card.locator(".save-state-saved")).to_have_text("Saved")
