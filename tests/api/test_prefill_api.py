@@ -126,7 +126,7 @@ def library_vendor(org, officer):
 
 
 def test_the_vendor_imports_a_card_and_gets_what_was_prefilled(library_vendor):
-    invite, vendor = library_vendor
+    _invite, vendor = library_vendor
     upload = SimpleUploadedFile(
         "card.xml", (CARDS / "valid.xml").read_bytes(), content_type="application/xml"
     )
@@ -165,7 +165,7 @@ def test_a_refused_card_is_a_400_at_path_file_and_changes_nothing(library_vendor
 
 
 def test_an_oversized_card_is_refused_by_the_api(library_vendor, settings):
-    invite, vendor = library_vendor
+    _invite, vendor = library_vendor
     settings.MODEL_CARD_MAX_BYTES = 1024
     upload = SimpleUploadedFile("card.xml", b"<a>" + b"x" * 2048 + b"</a>", content_type="application/xml")
     response = vendor.post("/api/v1/vendor/model-card/", {"file": upload}, format="multipart")
