@@ -313,6 +313,13 @@ class EvaluationCreateSerializer(serializers.Serializer):
     previous = OrgSlugRelatedField(
         Evaluation, required=False, allow_null=True, help_text="For a re-assessment: the earlier evaluation."
     )
+    carry_forward = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Start from the product's last submitted answers and evidence (for a re-assessment, those "
+            "of `previous`); each carried answer waits for the vendor's confirmation."
+        ),
+    )
 
     def validate_template(self, value):
         organization = self.context["request"].organization
@@ -320,6 +327,22 @@ class EvaluationCreateSerializer(serializers.Serializer):
         if template is None:
             raise serializers.ValidationError("Not found.", code="does_not_exist")
         return template
+
+
+class CarryForwardSerializer(serializers.Serializer):
+    from_evaluation = OrgSlugRelatedField(
+        Evaluation,
+        required=False,
+        allow_null=True,
+        help_text="The submitted evaluation of the same product to carry from; default: the latest one.",
+    )
+
+
+class CarryForwardResultSerializer(serializers.Serializer):
+    from_evaluation = serializers.UUIDField()
+    answers = serializers.ListField(child=serializers.CharField(), help_text="Keys of the answers carried.")
+    files = serializers.IntegerField(help_text="Evidence files carried (copies with the same SHA-256).")
+    skipped = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
 
 class TransitionSerializer(serializers.Serializer):

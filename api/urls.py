@@ -35,6 +35,11 @@ v1 = [
         scores.ScoreOverrideView.as_view(),
         name="api-score-override",
     ),
+    path(
+        "evaluations/<uuid:id>/model-card.xml",
+        evaluations.EvaluationModelCardView.as_view(),
+        name="api-evaluation-model-card",
+    ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.
@@ -49,6 +54,17 @@ v1 = [
         vendor_portal.VendorEvidenceView.as_view(),
         name="api-vendor-evidence",
     ),
+    path(
+        "vendor/answers/<str:key>/confirm/",
+        vendor_portal.VendorAnswerConfirmView.as_view(),
+        name="api-vendor-answer-confirm",
+    ),
+    path(
+        "vendor/sections/<str:key>/confirm/",
+        vendor_portal.VendorSectionConfirmView.as_view(),
+        name="api-vendor-section-confirm",
+    ),
+    path("vendor/model-card/", vendor_portal.VendorModelCardView.as_view(), name="api-vendor-model-card"),
     path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
     *router.urls,
 ]

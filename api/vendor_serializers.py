@@ -55,6 +55,23 @@ class EvidenceUploadSerializer(serializers.Serializer):
     expires_on = serializers.DateField(required=False, allow_null=True)
 
 
+class PrefillSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=[("carried", "Carried forward"), ("model_card", "From the model card")],
+        help_text="Where the prefilled answer came from.",
+    )
+    state = serializers.ChoiceField(
+        choices=[("pending", "To be confirmed"), ("confirmed", "Confirmed"), ("changed", "Changed")],
+        help_text="pending: not counted as answered until confirmed (or changed).",
+    )
+    from_evaluation_submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text="For a carried answer: when the earlier evaluation was submitted."
+    )
+    prefilled_at = serializers.DateTimeField()
+    prefilled_value = serializers.JSONField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
 class VendorQuestionSerializer(serializers.Serializer):
     key = serializers.CharField()
     prompt = serializers.CharField()
@@ -77,6 +94,7 @@ class VendorQuestionSerializer(serializers.Serializer):
     files = EvidenceSerializer(many=True)
     clarifications = serializers.ListField(child=serializers.CharField(), help_text="What reviewers asked.")
     comments = serializers.ListField(child=serializers.CharField(), help_text="Reviewer comments for you.")
+    prefill = PrefillSerializer(allow_null=True, help_text="Set when the answer was prefilled.")
 
 
 class VendorSectionSerializer(serializers.Serializer):
@@ -114,3 +132,37 @@ class QuestionnaireSerializer(serializers.Serializer):
 class SubmittedSerializer(serializers.Serializer):
     status = serializers.CharField()
     submitted_at = serializers.DateTimeField()
+
+
+class ConfirmedSerializer(serializers.Serializer):
+    confirmed = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the answers confirmed."
+    )
+
+
+class ModelCardUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A CHAI Applied Model Card, XML, schema v0.2 (at most 1 MB by default).",
+    )
+
+
+class CardFilledSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="The question's key.")
+    element = serializers.CharField(help_text="The card element it was read from.")
+    value = serializers.JSONField(help_text="The prefilled answer, to be confirmed.")
+    version = serializers.IntegerField()
+
+
+class SkippedSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ModelCardImportSerializer(serializers.Serializer):
+    filled = CardFilledSerializer(many=True)
+    skipped = SkippedSerializer(many=True)
+    hti_attributes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=31),
+        help_text="The ONC HTI-1 source attributes (1-31) the card answered.",
+    )

@@ -97,3 +97,22 @@ class DelegateForm(forms.Form):
     def __init__(self, *args, sections: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sections"].choices = sections
+
+
+class ModelCardForm(forms.Form):
+    """The vendor's CHAI Applied Model Card (XML); reading and checking it is the import service's work."""
+
+    file = forms.FileField(label="Your CHAI Applied Model Card (XML, schema v0.2)")
+
+    def __init__(self, *args: Any, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused by its size before a byte of it is read.
+        if upload.size > self.max_bytes:
+            raise ValidationError(
+                f"The model card is larger than {self.max_bytes // 1024} KB; a card of that size is not read."
+            )
+        return upload

@@ -37,6 +37,8 @@ class QuestionView:
     conflict: Answer | None = None
     saved: bool = False
     answered: bool = False
+    pending: bool = False  # prefilled and not yet confirmed
+    prefill_display: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -104,6 +106,8 @@ def question_view(
         clarifications=data.clarifications.get(question.pk, []),
         comments=data.comments.get(question.pk, []),
         answered=data.state.is_answered(question),
+        pending=data.state.is_pending(question),
+        prefill_display=data.prefill_display(question),
     )
     if form is not None and form.is_bound:
         # Show what was typed, not what is stored, so nothing the vendor entered is lost.
@@ -152,6 +156,11 @@ def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[
         # A link handed over for some sections: their titles, and whether this section is one.
         "handed_sections": [s.title for s in data.sections if s.key in invite.sections],
         "section_editable": section is None or not invite.sections or section.key in invite.sections,
+        "section_pending": sum(
+            1
+            for q in (data.visible_questions_of(section) if section else [])
+            if data.state.is_pending(q) and data.is_editable(q)
+        ),
     }
 
 

@@ -9,6 +9,13 @@ urlpatterns = [
     path("<str:token>/", views.portal_questionnaire, name="portal_questionnaire"),
     path("<str:token>/q/<str:key>/", views.portal_answer, name="portal_answer"),
     path("<str:token>/q/<str:key>/upload/", views.portal_upload, name="portal_upload"),
+    path("<str:token>/q/<str:key>/confirm/", views.portal_confirm, name="portal_confirm"),
+    path(
+        "<str:token>/sections/<slug:section_key>/confirm/",
+        views.portal_section_confirm,
+        name="portal_section_confirm",
+    ),
+    path("<str:token>/model-card/", views.portal_model_card, name="portal_model_card"),
     path("<str:token>/sections/<slug:section_key>/", views.portal_section_save, name="portal_section_save"),
     path(
         "<str:token>/evidence/<uuid:public_id>/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.forms import AnswerForm, DelegateForm, UploadForm
+from portal.forms import AnswerForm, DelegateForm, ModelCardForm, UploadForm
 from portal.presenters import (
     find_question,
     page_context,
@@ -30,6 +31,7 @@ from procurement.services.evidence import (
     evidence_upload,
 )
 from procurement.services.invites import invite_delegate, invite_delegation_revoke, invite_resolve
+from procurement.services.prefill import answer_confirm, model_card_import, section_confirm
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
@@ -265,6 +267,83 @@ def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
     return render(request, PAGE, page_context(invite, data, section, items))
 
 
+@require_POST
+@invite_required
+def portal_confirm(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
+    """Confirms one prefilled answer as it stands (a button inside the section's form)."""
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
+    question = find_question(data, key)
+    try:
+        answer_confirm(
+            evaluation=invite.evaluation,
+            question=question,
+            contact=invite.contact,
+            request=request,
+            invite=invite,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Answer confirmed.")
+    return redirect(_section_url(invite, data.section_of(question), question))
+
+
+@require_POST
+@invite_required
+def portal_section_confirm(request: HttpRequest, invite: Invite, section_key: str) -> HttpResponse:
+    """Confirms every prefilled answer shown in the section, in one action."""
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
+    section = section_for(data, section_key)
+    try:
+        confirmed = section_confirm(
+            evaluation=invite.evaluation,
+            section=section,
+            contact=invite.contact,
+            request=request,
+            invite=invite,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        count = len(confirmed)
+        messages.success(request, f"{count} prefilled answer{'s' if count != 1 else ''} confirmed.")
+    return redirect(_section_url(invite, section))
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_model_card(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """Upload of the vendor's model card; shows which questions it prefilled and the HTI-1 attributes."""
+    evaluation = invite.evaluation
+    max_bytes = settings.MODEL_CARD_MAX_BYTES
+    form = ModelCardForm(request.POST or None, request.FILES or None, max_bytes=max_bytes)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = model_card_import(
+                evaluation=evaluation,
+                data=form.cleaned_data["file"].read(),
+                contact=invite.contact,
+                request=request,
+            )
+        except ValidationError as exc:
+            problems = exc.message_dict["file"] if hasattr(exc, "error_dict") else exc.messages
+            for message in problems:
+                form.add_error("file", message)
+    data = vendor_snapshot(evaluation)
+    context = {
+        "invite": invite,
+        "evaluation": evaluation,
+        "token": invite._token,
+        "form": form,
+        "result": result,
+        "filled": [(q, element, data.section_of(q)) for q, element in result.filled] if result else [],
+        "read_only": not evaluation.is_vendor_editable,
+        "max_kb": max_bytes // 1024,
+    }
+    return render(request, "portal/portal_model_card.html", context)
+
+
 def _evidence_of(invite: Invite, public_id) -> EvidenceFile:
     evidence = (
         EvidenceFile.objects.select_related("question", "evaluation__organization")
@@ -352,7 +431,7 @@ def portal_delegation_revoke(request: HttpRequest, invite: Invite, delegation_id
 def _review_context(invite: Invite, errors: list[str] | None = None) -> dict:
     data = vendor_snapshot(invite.evaluation, sections=invite.sections)
     sections = {s.pk: s for s in data.sections}
-    missing = [(q, sections[q.section_id]) for q in data.state.missing()]
+    missing = [(q, sections[q.section_id], data.state.is_pending(q)) for q in data.state.missing()]
     done, total = data.state.progress()
     return {
         "invite": invite,

@@ -51,6 +51,15 @@ class EvaluationForm(forms.Form):
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     due_date = forms.DateField(required=False, widget=DateInput)
+    carry_forward = forms.BooleanField(
+        required=False,
+        label="Start from the last submitted answers",
+        help_text=(
+            "Carries the vendor's answers and documents from this product's latest submitted "
+            "evaluation (for a re-assessment, the one it re-assesses). The vendor confirms or changes "
+            "each one; nothing carried counts as answered until then."
+        ),
+    )
 
     def __init__(self, *args, organization, vendor: Vendor | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

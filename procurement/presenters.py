@@ -29,7 +29,12 @@ class QuestionRow:
 
     @property
     def display(self) -> dict[str, Any]:
-        return self.snapshot.display(self.question)
+        # Reviewers see a prefilled answer as it stands, marked as not confirmed beside it.
+        return self.snapshot.display(self.question, with_pending=True)
+
+    @property
+    def prefill_display(self) -> str:
+        return self.snapshot.prefill_display(self.question)
 
     @property
     def comments(self) -> list[ReviewComment]:
@@ -66,6 +71,14 @@ class QuestionRow:
 class SectionRows:
     section: Section
     rows: list[QuestionRow]
+
+    @property
+    def prefill_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "confirmed": 0, "changed": 0}
+        for row in self.rows:
+            if row.answer is not None and row.answer.source:
+                counts[row.answer.prefill_state] += 1
+        return counts
 
 
 def review_sections(evaluation: Evaluation) -> list[SectionRows]:

@@ -93,15 +93,25 @@ class EvaluationSnapshot:
         """Whether the vendor may change this answer now (the save service checks the same, locked)."""
         if not self.evaluation.is_vendor_editable:
             return False
-        if self.editable_sections is not None and self.section_of(question).key not in self.editable_sections:
-            return False
+        if self.editable_sections is not None:
+            key = next((s.key for s in self.sections if s.pk == question.section_id), None)
+            if key not in self.editable_sections:
+                return False
         return not self.restricted or question.pk in self.open_clarifications
 
     # -- answers as words ----------------------------------------------------------------------
 
-    def display(self, question: Question, value: Any = None, *, stored: bool = True) -> dict[str, Any]:
-        """The answer in words (the one formatter), or `value` in words when `stored` is False."""
+    def display(
+        self, question: Question, value: Any = None, *, stored: bool = True, with_pending: bool = False
+    ) -> dict[str, Any]:
+        """The answer in words (the one formatter), or `value` in words when `stored` is False.
+
+        A prefilled answer not yet confirmed reads as no answer (reports, exports, comparisons),
+        unless `with_pending` asks for it as prefilled (the review page, beside its badge).
+        """
         answer = self.answers.get(question.pk)
+        if stored and answer is not None and answer.is_pending and not with_pending:
+            return format_answer(qtype=question.type, options=question.options, value=None)
         if stored:
             value = answer.value if answer else None
         return format_answer(
@@ -112,13 +122,36 @@ class EvaluationSnapshot:
             file_names=[f.original_name for f in self.files.get(question.pk, [])] if stored else (),
         )
 
+    def prefill_display(self, question: Question) -> str:
+        """What was prefilled for this question, in words ('' if nothing was)."""
+        answer = self.answers.get(question.pk)
+        if answer is None or not answer.source:
+            return ""
+        return format_answer(
+            qtype=question.type,
+            options=question.options,
+            value=answer.prefilled_value,
+            is_not_applicable=answer.prefilled_not_applicable,
+        )["text"]
+
     def comparable(self, question: Question) -> tuple:
         """What counts as 'the same answer' between two evaluations of the same questionnaire."""
         answer = self.answers.get(question.pk)
         hashes = sorted(f.sha256 for f in self.files.get(question.pk, []))
+        if answer is not None and answer.is_pending:
+            return (None, False, [])  # a prefilled answer never confirmed is no answer
         if answer is None:
             return (None, False, hashes)
         return (answer.value, answer.is_not_applicable, hashes)
+
+    def prefill_counts(self) -> dict[str, int]:
+        """How many shown answers were prefilled, by state ('pending', 'confirmed', 'changed')."""
+        counts = {"pending": 0, "confirmed": 0, "changed": 0}
+        for question in self.visible_questions():
+            answer = self.answers.get(question.pk)
+            if answer is not None and answer.source:
+                counts[answer.prefill_state] += 1
+        return counts
 
     def with_answer(self, answer: Answer) -> EvaluationSnapshot:
         """The snapshot after one answer was saved, without reading anything again."""
@@ -130,7 +163,8 @@ def _state(
     questions: list[Question], answers: dict[int, Answer], files: dict[int, list[EvidenceFile]]
 ) -> QuestionnaireState:
     counts = {qid: len(fs) for qid, fs in files.items()}
-    return QuestionnaireState(questions=questions, answers=answers, file_counts=counts)
+    pending = frozenset(qid for qid, answer in answers.items() if answer.is_pending)
+    return QuestionnaireState(questions=questions, answers=answers, file_counts=counts, pending=pending)
 
 
 def scoped_structure(
@@ -207,7 +241,7 @@ def evaluation_snapshot(
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
-            "updated_by_contact", "updated_by_user"
+            "updated_by_contact", "updated_by_user", "prefilled_from__template", "confirmed_by_contact"
         )
     }
     files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))

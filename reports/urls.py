@@ -11,6 +11,11 @@ urlpatterns = [
     path("evaluations/<uuid:public_id>/answers.csv", views.answers_csv, name="answers_csv"),
     path("evaluations/<uuid:public_id>/answers.xlsx", views.answers_xlsx, name="answers_xlsx"),
     path("evaluations/export/", views.evaluations_export, name="evaluations_export"),
+    path(
+        "evaluations/<uuid:public_id>/model-card.xml",
+        views.evaluation_model_card,
+        name="evaluation_model_card",
+    ),
     path("compare/", views.comparison, name="comparison"),
     path("compare/generate/", views.comparison_generate, name="comparison_generate"),
     path("<uuid:public_id>/status/", views.report_status, name="report_status"),

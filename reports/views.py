@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import get_for_org, has_perm, member_required, org_queryset
 from accounts.roles import Perm
+from procurement.model_card.export import build_card, card_filename
 from procurement.models import Evaluation
 from procurement.responses import stored_file_refused
 from procurement.services.bulk import bulk_selection
@@ -220,6 +221,16 @@ def answers_csv(request: HttpRequest, public_id) -> HttpResponse:
     evaluation = _evaluation(request, public_id)
     response = HttpResponse(exports.answers_csv(evaluation), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(evaluation, "csv")}"'
+    return response
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def evaluation_model_card(request: HttpRequest, public_id) -> HttpResponse:
+    """The answers as a CHAI Applied Model Card (XML, schema v0.2)."""
+    evaluation = _evaluation(request, public_id)
+    response = HttpResponse(build_card(evaluation), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{card_filename(evaluation)}"'
     return response
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.access import org_queryset, require_perm
+from accounts.access import get_for_org, org_queryset, require_perm
 from accounts.roles import ROLE_PERMISSIONS, Perm
 from api.errors import ApiError, error, flatten_django
 from api.filters import StrictFilterBackend, StrictOrderingFilter
 from api.serializers import (
     AuditEventSerializer,
+    CarryForwardResultSerializer,
+    CarryForwardSerializer,
     ClarificationCreateSerializer,
     ClarificationSerializer,
     DecisionSerializer,
@@ -28,13 +36,27 @@ from api.serializers import (
     TransitionSerializer,
 )
 from api.views.base import OrgApiMixin
+from procurement.model_card.export import build_card, card_filename
 from procurement.models import AuditEvent, Evaluation
 from procurement.selectors import scope_summary
 from procurement.services import evaluations as evaluation_services
 from procurement.services.intake import evaluation_intake_record
 from procurement.services.invites import invite_send
+from procurement.services.prefill import answers_carry_forward, carry_forward_source
 from procurement.services.reviews import clarification_request, decision_record
 from questionnaires.models import Question
+
+
+class XmlRenderer(BaseRenderer):
+    """Lets clients ask for application/xml; errors on such requests still carry the JSON error body."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
 class EvaluationFilter(django_filters.FilterSet):
@@ -89,6 +111,7 @@ class EvaluationViewSet(
         "audit": Perm.VIEW,
         # Reading needs VIEW; recording it needs RUN_EVALUATIONS (checked in the action).
         "intake": Perm.VIEW,
+        "carry_forward": Perm.RUN_EVALUATIONS,
     }
 
     def get_queryset(self):
@@ -119,9 +142,52 @@ class EvaluationViewSet(
             due_date=data.get("due_date"),
             reviewers=data.get("reviewers", []),
             previous=data.get("previous"),
+            carry_forward=data["carry_forward"],
             request=request,
         )
         return self._detail(evaluation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Carry the product's last submitted answers and evidence into this evaluation",
+        description=(
+            "Only questions without an answer are filled; each carried answer is marked with its "
+            "source and counts as unanswered until the vendor confirms or changes it. Allowed until "
+            "the vendor submits."
+        ),
+        request=CarryForwardSerializer,
+        responses={200: CarryForwardResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="carry-forward")
+    def carry_forward(self, request, id=None):
+        evaluation = self.get_object()
+        serializer = CarryForwardSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        source = serializer.validated_data.get("from_evaluation") or carry_forward_source(
+            evaluation=evaluation
+        )
+        if source is None:
+            raise ApiError(
+                [
+                    error(
+                        "from_evaluation",
+                        "This product has no evaluation with submitted answers.",
+                        "no_source",
+                    )
+                ]
+            )
+        result = answers_carry_forward(
+            evaluation=evaluation, source=source, user=request.user, request=request
+        )
+        return Response(
+            CarryForwardResultSerializer(
+                {
+                    "from_evaluation": source.public_id,
+                    "answers": result.answers,
+                    "files": result.files,
+                    "skipped": [{"question": k, "reason": why} for k, why in result.skipped],
+                }
+            ).data
+        )
 
     @extend_schema(
         summary="Move the evaluation along the workflow (send, start review, archive)",
@@ -273,3 +339,22 @@ class EvaluationViewSet(
                 }
             ).data
         )
+
+
+class EvaluationModelCardView(OrgApiMixin, APIView):
+    required_perms = {"get": Perm.VIEW_REPORTS}
+    renderer_classes = [JSONRenderer, XmlRenderer]
+
+    @extend_schema(
+        summary="The evaluation's answers as a CHAI Applied Model Card (XML, schema v0.2)",
+        description=(
+            "Validates against the CHAI v0.2 schema. Only confirmed answers are written; elements no "
+            "answer covers read 'Not stated in this evaluation.'"
+        ),
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, id):
+        evaluation = get_for_org(request, Evaluation.objects.select_related("product__vendor"), public_id=id)
+        response = HttpResponse(build_card(evaluation), content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{card_filename(evaluation)}"'
+        return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,9 +21,12 @@ from api.serializers import ErrorResponseSerializer
 from api.vendor_serializers import (
     AnswerOutSerializer,
     AnswerPutSerializer,
+    ConfirmedSerializer,
     ConflictResponseSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
+    ModelCardImportSerializer,
+    ModelCardUploadSerializer,
     QuestionnaireSerializer,
     SubmittedSerializer,
 )
@@ -30,9 +34,10 @@ from api.views.base import VendorApiMixin, get_or_404
 from procurement.selectors import EvaluationSnapshot, vendor_snapshot
 from procurement.services.answers import answer_save
 from procurement.services.evidence import evidence_upload
+from procurement.services.prefill import answer_confirm, model_card_import, section_confirm
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict
-from questionnaires.models import Question
+from questionnaires.models import Question, Section
 
 # Service error codes that concern the questionnaire's state rather than the submitted value.
 STATE_CODES = {
@@ -42,6 +47,7 @@ STATE_CODES = {
     "not_submittable",
     "out_of_scope",
     "not_delegated",
+    "not_prefilled",
 }
 
 
@@ -74,6 +80,7 @@ def questionnaire(data: EvaluationSnapshot, evaluation) -> dict[str, Any]:
                     "files": data.files.get(q.pk, []),
                     "clarifications": [c.message for c in data.clarifications.get(q.pk, [])],
                     "comments": [c.body for c in data.comments.get(q.pk, [])],
+                    "prefill": _prefill(answer),
                 }
             )
         sections.append(
@@ -101,6 +108,19 @@ def questionnaire(data: EvaluationSnapshot, evaluation) -> dict[str, Any]:
             "missing": [q.key for q in data.state.missing()],
         },
         "sections": sections,
+    }
+
+
+def _prefill(answer) -> dict[str, Any] | None:
+    if answer is None or not answer.source:
+        return None
+    return {
+        "source": answer.source,
+        "state": answer.prefill_state,
+        "from_evaluation_submitted_at": answer.prefilled_from.submitted_at if answer.prefilled_from else None,
+        "prefilled_at": answer.prefilled_at,
+        "prefilled_value": answer.prefilled_value,
+        "confirmed_at": answer.confirmed_at,
     }
 
 
@@ -217,3 +237,98 @@ class VendorSubmitView(VendorApiMixin, APIView):
                 ) from exc
             raise ApiError(flatten_django(exc)) from exc
         return Response({"status": evaluation.status, "submitted_at": evaluation.submitted_at})
+
+
+class VendorAnswerConfirmView(VendorApiMixin, APIView):
+    @extend_schema(
+        summary="Confirm one prefilled answer as it stands (it then counts as answered)",
+        request=None,
+        responses={200: AnswerOutSerializer, 400: ErrorResponseSerializer},
+    )
+    def post(self, request, key: str):
+        invite = request.auth
+        question = _question(invite, key)
+        try:
+            answer = answer_confirm(
+                evaluation=invite.evaluation,
+                question=question,
+                contact=invite.contact,
+                request=request,
+                invite=invite,
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(flatten_django(exc)) from exc
+        return Response(AnswerOutSerializer(answer).data)
+
+
+class VendorSectionConfirmView(VendorApiMixin, APIView):
+    @extend_schema(
+        summary="Confirm every prefilled answer shown in one section, in one action",
+        request=None,
+        responses={200: ConfirmedSerializer, 400: ErrorResponseSerializer},
+    )
+    def post(self, request, key: str):
+        invite = request.auth
+        section = get_or_404(Section.objects.filter(template_id=invite.evaluation.template_id), key=key)
+        try:
+            confirmed = section_confirm(
+                evaluation=invite.evaluation,
+                section=section,
+                contact=invite.contact,
+                request=request,
+                invite=invite,
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(flatten_django(exc)) from exc
+        return Response({"confirmed": [a.question.key for a in confirmed]})
+
+
+class VendorModelCardView(VendorApiMixin, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import a CHAI Applied Model Card (XML, schema v0.2): prefills the questions it answers",
+        description=(
+            "The card is checked before anything is written: too large, not XML, a DOCTYPE or entity "
+            "declaration, another schema version or a card that does not validate is refused with 400 "
+            "and the reason at path `file`. The answers it prefills count as unanswered until confirmed; "
+            "answers already typed or confirmed are never replaced."
+        ),
+        request={"multipart/form-data": ModelCardUploadSerializer},
+        responses={200: ModelCardImportSerializer, 400: ErrorResponseSerializer},
+    )
+    def post(self, request):
+        invite = request.auth
+        serializer = ModelCardUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        limit = settings.MODEL_CARD_MAX_BYTES
+        if upload.size > limit:
+            raise ApiError([error("file", f"The model card is larger than {limit // 1024} KB.", "too_large")])
+        try:
+            result = model_card_import(
+                evaluation=invite.evaluation, data=upload.read(), contact=invite.contact, request=request
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(flatten_django(exc)) from exc
+        data = vendor_snapshot(invite.evaluation)
+        filled = []
+        for question, element in result.filled:
+            answer = data.answers[question.pk]
+            filled.append(
+                {
+                    "question": question.key,
+                    "element": element,
+                    "value": answer.value,
+                    "version": answer.version,
+                }
+            )
+        return Response(
+            ModelCardImportSerializer(
+                {
+                    "filled": filled,
+                    "skipped": [{"question": k, "reason": why} for k, why in result.skipped],
+                    "hti_attributes": result.hti_attributes,
+                }
+            ).data
+        )

@@ -266,6 +266,8 @@ INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.
 INVITE_GRACE_DAYS = env.int("INVITE_GRACE_DAYS", default=7)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)
+# A CHAI Applied Model Card larger than this is refused before it is parsed.
+MODEL_CARD_MAX_BYTES = env.int("MODEL_CARD_MAX_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -16,7 +16,17 @@ class Answer(models.Model):
 
     `version` rises by one on each save; a save carrying an older version is a conflict, so two
     people editing the same answer never overwrite each other silently.
+
+    An answer may start prefilled (carried forward from an earlier evaluation, or read from the
+    vendor's model card). Until the vendor confirms it, or edits it, it counts as no answer at all:
+    not for progress, not for submission, not for scoring. `prefilled_value` keeps what was
+    prefilled, so reviewers can tell a confirmed answer from one changed after carrying.
     """
+
+    class Source(models.TextChoices):
+        TYPED = "", "Typed by the vendor"
+        CARRIED = "carried", "Carried forward"
+        MODEL_CARD = "model_card", "From the vendor's model card"
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey("procurement.Evaluation", on_delete=models.CASCADE, related_name="answers")
@@ -32,15 +42,62 @@ class Answer(models.Model):
         "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    source = models.CharField(max_length=20, choices=Source.choices, blank=True, default=Source.TYPED)
+    prefilled_from = models.ForeignKey(
+        "procurement.Evaluation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The evaluation a carried answer came from.",
+    )
+    prefilled_at = models.DateTimeField(null=True, blank=True)
+    prefilled_value = models.JSONField(null=True, blank=True)
+    prefilled_not_applicable = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by_contact = models.ForeignKey(
+        "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["evaluation", "question"], name="one_answer_per_question"),
+            # Only a prefilled answer waits for confirmation; a typed one is the vendor's own word.
+            models.CheckConstraint(
+                condition=models.Q(source="") | models.Q(prefilled_at__isnull=False),
+                name="prefilled_answer_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source="") | models.Q(confirmed_at__isnull=True),
+                name="only_prefilled_answer_is_confirmed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.question.key} = {self.value!r}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Prefilled and not yet confirmed: counts as unanswered everywhere."""
+        return bool(self.source) and self.confirmed_at is None
+
+    @property
+    def is_changed(self) -> bool:
+        """Prefilled, then changed by the vendor."""
+        return bool(self.source) and (
+            self.value != self.prefilled_value or self.is_not_applicable != self.prefilled_not_applicable
+        )
+
+    @property
+    def prefill_state(self) -> str:
+        """'' for a typed answer, else 'pending', 'confirmed' or 'changed' (for reviewers and the API)."""
+        if not self.source:
+            return ""
+        if self.is_changed:
+            return "changed"
+        return "pending" if self.confirmed_at is None else "confirmed"
 
 
 class EvidenceFile(models.Model):
@@ -66,6 +123,14 @@ class EvidenceFile(models.Model):
         "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     removed_at = models.DateTimeField(null=True, blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The earlier evaluation's file this one is a copy of (same SHA-256).",
+    )
 
     objects = TenantQuerySet.as_manager()
 

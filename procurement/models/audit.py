@@ -23,6 +23,8 @@ class AuditEvent(models.Model):
 
     class Kind(models.TextChoices):
         ANSWER_CHANGED = "answer_changed", "Answer changed"
+        ANSWERS_PREFILLED = "answers_prefilled", "Answers prefilled"
+        ANSWERS_CONFIRMED = "answers_confirmed", "Prefilled answers confirmed"
         STATUS_CHANGED = "status_changed", "Status changed"
         INVITE_SENT = "invite_sent", "Invite sent"
         INVITE_USED = "invite_used", "Invite link used"

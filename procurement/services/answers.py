@@ -138,23 +138,35 @@ def answer_save(
         )
     else:
         if old_value == new_value and old_na == is_not_applicable:
-            return answer  # nothing changed: no new version, no audit line
+            if answer.is_pending:
+                # Saving a prefilled answer as it stands is the vendor's word for it.
+                _confirm(answer, now=now, contact=contact, user=user, request=request, evaluation=evaluation)
+                _mark_in_progress(
+                    locked=locked, evaluation=evaluation, contact=contact, user=user, request=request
+                )
+            return answer  # nothing changed: no new version, no audit line for the value
+        confirming = answer.is_pending
         answer.value = new_value
         answer.is_not_applicable = is_not_applicable
         answer.version = stored_version + 1
         answer.updated_at = now
         answer.updated_by_contact = contact
         answer.updated_by_user = user
-        answer.save(
-            update_fields=[
-                "value",
-                "is_not_applicable",
-                "version",
-                "updated_at",
-                "updated_by_contact",
-                "updated_by_user",
-            ]
-        )
+        fields = [
+            "value",
+            "is_not_applicable",
+            "version",
+            "updated_at",
+            "updated_by_contact",
+            "updated_by_user",
+        ]
+        if confirming:
+            # Editing a prefilled answer confirms it; `prefilled_value` keeps what was carried, so the
+            # answer reads as changed after carrying.
+            answer.confirmed_at = now
+            answer.confirmed_by_contact = contact
+            fields += ["confirmed_at", "confirmed_by_contact"]
+        answer.save(update_fields=fields)
     audit_record(
         organization=evaluation.organization,
         evaluation=evaluation,
@@ -170,7 +182,24 @@ def answer_save(
             "old_not_applicable": old_na,
             "new_not_applicable": is_not_applicable,
             "version": answer.version,
+            **({"prefilled": answer.source} if answer.source else {}),
         },
     )
     _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
     return answer
+
+
+def _confirm(answer: Answer, *, now, contact, user, request, evaluation: Evaluation) -> None:
+    answer.confirmed_at = now
+    answer.confirmed_by_contact = contact
+    answer.save(update_fields=["confirmed_at", "confirmed_by_contact"])
+    audit_record(
+        organization=evaluation.organization,
+        evaluation=evaluation,
+        kind=AuditEvent.Kind.ANSWERS_CONFIRMED,
+        summary=f"Prefilled answer to {answer.question.key} confirmed",
+        user=user,
+        contact=contact,
+        request=request,
+        data={"questions": [answer.question.key], "source": answer.source},
+    )

@@ -15,6 +15,7 @@ from accounts.roles import Perm, Role, role_has_perm
 from procurement.models import AuditEvent, Evaluation, ReviewerAssignment
 from procurement.services.audit import audit_record
 from procurement.services.invites import invite_extend_to_due_date
+from procurement.services.prefill import answers_carry_forward, carry_forward_source
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Template
 
@@ -122,9 +123,14 @@ def evaluation_create(
     due_date: datetime.date | None = None,
     reviewers: Iterable[User] = (),
     previous: Evaluation | None = None,
+    carry_forward: bool = False,
     request: HttpRequest | None = None,
 ) -> Evaluation:
-    """A draft evaluation of one product against one published template version."""
+    """A draft evaluation of one product against one published template version.
+
+    With `carry_forward`, the product's last submitted answers and evidence are carried into it,
+    each waiting for the vendor's confirmation (`procurement.services.prefill`).
+    """
     errors: dict[str, str] = {}
     if product.organization_id != organization.pk:
         errors["product"] = "Choose one of your organization's products."
@@ -170,6 +176,18 @@ def evaluation_create(
         request=request,
         data={"template": str(template.public_id), "purpose": purpose},
     )
+    if carry_forward:
+        source = carry_forward_source(evaluation=evaluation)
+        if source is None:
+            raise ValidationError(
+                {
+                    "carry_forward": ValidationError(
+                        "This product has no evaluation with submitted answers to start from.",
+                        code="no_source",
+                    )
+                }
+            )
+        answers_carry_forward(evaluation=evaluation, source=source, user=created_by, request=request)
     return evaluation
 
 

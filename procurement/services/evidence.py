@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from procurement.models import (
+    Answer,
     AuditEvent,
     Evaluation,
     EvidenceFile,
@@ -96,6 +97,7 @@ def evidence_upload(
                 "content_type": kind.content_type,
             },
         )
+        _confirm_prefilled(evaluation=evaluation, question=question, contact=contact)
         _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
     except BaseException:
         delete_file(name)
@@ -128,7 +130,15 @@ def evidence_remove(
             request=request,
             data={"question": evidence.question.key, "file_removed": str(evidence.public_id)},
         )
+        _confirm_prefilled(evaluation=evaluation, question=evidence.question, contact=contact)
     return evidence
+
+
+def _confirm_prefilled(*, evaluation: Evaluation, question: Question, contact: Contact | None) -> None:
+    """Changing the documents of a prefilled answer is editing it, and editing confirms it."""
+    Answer.objects.filter(
+        evaluation_id=evaluation.pk, question_id=question.pk, confirmed_at__isnull=True
+    ).exclude(source="").update(confirmed_at=timezone.now(), confirmed_by_contact=contact)
 
 
 def evidence_record_download(

@@ -64,6 +64,10 @@ def load_scoring_inputs(
     evidence: dict[str, list[tuple[datetime.datetime, datetime.date | None]]] = {}
     overrides: dict[str, float] = {}
     for question in snapshot.questions:
+        # A prefilled answer the vendor never confirmed is no answer: neither its value nor its
+        # carried files are scored.
+        if snapshot.state.is_pending(question):
+            continue
         if (answer := snapshot.answers.get(question.pk)) is not None:
             answers[question.key] = (answer.value, answer.is_not_applicable)
         if files := snapshot.files.get(question.pk):

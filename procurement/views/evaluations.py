@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_org, has_perm, member_required, org_queryset, require_perm
@@ -114,7 +115,17 @@ def evaluation_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Evaluation created as a draft. Invite the vendor's contacts next.")
+            carried = evaluation.answers.count() if form.cleaned_data["carry_forward"] else 0
+            messages.success(
+                request,
+                "Evaluation created as a draft"
+                + (
+                    f", with {carried} answer{pluralize(carried)} carried forward for the vendor to confirm"
+                    if carried
+                    else ""
+                )
+                + ". Invite the vendor's contacts next.",
+            )
             return redirect(evaluation)
     return render(request, "procurement/evaluation_create.html", {"form": form, "vendor": vendor})
 

@@ -240,17 +240,22 @@ class QuestionnaireState:
     Built from rows already loaded (ordered questions, the evaluation's answers, and the number of
     evidence files per question id), so that pages with many questions stay at a fixed number of
     queries.
+
+    `pending` holds the ids of questions whose answer was prefilled (carried forward or read from a
+    model card) and not yet confirmed: such an answer is no answer at all, neither for completion
+    nor for the conditions that show follow-up questions.
     """
 
     questions: Sequence[Any]
     answers: Mapping[int, Any]  # question id -> Answer
     file_counts: Mapping[int, int] = field(default_factory=dict)
+    pending: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         given = {}
         for question in self.questions:
             answer = self.answers.get(question.id)
-            if answer is not None:
+            if answer is not None and question.id not in self.pending:
                 given[question.key] = (answer.value, answer.is_not_applicable)
         self.values_by_key: dict[str, Any] = {key: value for key, (value, na) in given.items() if not na}
         self.visible: set[str] = shown_keys((QuestionRef(q.key, q.condition) for q in self.questions), given)
@@ -261,7 +266,12 @@ class QuestionnaireState:
     def has_evidence(self, question: Any) -> bool:
         return self.file_counts.get(question.id, 0) > 0
 
+    def is_pending(self, question: Any) -> bool:
+        return question.id in self.pending
+
     def is_answered(self, question: Any) -> bool:
+        if question.id in self.pending:
+            return False
         answer = self.answers.get(question.id)
         if answer is not None and answer.is_not_applicable and question.allows_na:
             return True

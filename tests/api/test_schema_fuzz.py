@@ -42,6 +42,17 @@ BEYOND_SCHEMA_CODES = {
     "locked",
     "not_reopened",
     "in_use",
+    # That a product has a submitted evaluation to carry from, that an answer was prefilled, and
+    # what is inside an uploaded model card (XML against the CHAI schema) are beyond the schema too.
+    "no_source",
+    "not_prefilled",
+    "empty",
+    "not_xml",
+    "doctype",
+    "not_a_card",
+    "wrong_version",
+    "schema_invalid",
+    "too_large",
 }
 
 

@@ -11,6 +11,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -745,6 +746,41 @@ def test_random_uploads_are_refused_or_stored_cleanly(
     check(response, Target(lambda w: url, lambda w: {}), before, after, f"upload {name[:40]!r}")
 
 
+VALID_CARD = (Path(__file__).parents[1] / "procurement" / "model_cards" / "valid.xml").read_bytes()
+
+
+@st.composite
+def mutated_card(draw) -> bytes:
+    """The valid test card with one slice replaced by random bytes (often no longer valid)."""
+    start = draw(st.integers(min_value=0, max_value=len(VALID_CARD) - 1))
+    end = draw(st.integers(min_value=start, max_value=min(len(VALID_CARD), start + 200)))
+    return VALID_CARD[:start] + draw(st.binary(max_size=200)) + VALID_CARD[end:]
+
+
+@settings(FUZZ, max_examples=15)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        mutated_card(),
+        st.sampled_from([VALID_CARD, b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', b"\xef\xbb\xbf<?xml?>"]),
+    )
+)
+def test_random_or_mutated_model_cards_are_refused_or_imported_cleanly(content, world, monkeypatch):
+    monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
+    client = Client(raise_request_exception=False)
+    url = reverse("portal_model_card", args=[world.token])
+    with transaction.atomic():
+        before = row_counts()
+        response = client.post(url, {"file": SimpleUploadedFile("card.xml", content)})
+        after = row_counts()
+        transaction.set_rollback(True)
+    assert response.status_code == 200
+    if b"is-invalid" in response.content:
+        assert before == after, _diff(before, after)
+    else:
+        assert b"Your model card answered" in response.content
+
+
 # --- template import: random files and mutated exports -------------------------------------------
 
 
@@ -858,6 +894,7 @@ def test_every_form_of_the_product_is_fuzzed():
     covered_elsewhere = {
         "AnswerForm": "test_autosave_with_random_values_never_breaks and portal_section_save",
         "UploadForm": "test_random_uploads_are_refused_or_stored_cleanly",
+        "ModelCardForm": "test_random_or_mutated_model_cards_are_refused_or_imported_cleanly",
         "ImportForm": "test_importing_a_mutated_or_random_template_file_is_refused_cleanly",
         "ConditionForm": "decision_record (the conditions formset)",
         "ProductChoiceField": "a field, not a form",

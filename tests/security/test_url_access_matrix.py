@@ -342,6 +342,7 @@ ROUTES: dict[str, Route] = {
     "evaluations_export": Route(
         REPORTS, PO, data=lambda w: {"evaluations": [w.evaluation.public_id], "format": "csv"}
     ),
+    "evaluation_model_card": Route(REPORTS, url=evaluation),
     "comparison": Route(REPORTS),
     "comparison_generate": Route(REPORTS, PO, data=lambda w: {"e": [w.evaluation.public_id]}),
     "report_status": Route(REPORTS, url=report),
@@ -352,6 +353,10 @@ ROUTES: dict[str, Route] = {
     "portal_answer": Route(PORTAL, GP, url=portal_question, ok={GET: {302}}),
     "portal_upload": Route(PORTAL, PO, url=portal_question),
     "portal_section_save": Route(PORTAL, PO, url=lambda w: {"section_key": w.portal_section_key}),
+    "portal_confirm": Route(PORTAL, PO, url=portal_question),
+    "portal_section_confirm": Route(PORTAL, PO, url=lambda w: {"section_key": w.portal_section_key}),
+    # Without a file the form answers with its message beside the field (200).
+    "portal_model_card": Route(PORTAL, GP),
     "portal_evidence_download": Route(PORTAL, url=portal_evidence),
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
@@ -404,6 +409,8 @@ ROUTES: dict[str, Route] = {
     "api-evaluation-transition": API(RUN, PO, url=api_evaluation, data={"to_status": "archived"}),
     "api-evaluation-score": API(VIEW, GP, url=api_evaluation),
     "api-evaluation-report": API(REPORTS, PO, url=api_evaluation),
+    "api-evaluation-carry-forward": API(RUN, PO, url=api_evaluation),
+    "api-evaluation-model-card": API(REPORTS, url=api_evaluation),
     "api-score-override": API(
         OVERRIDE, (PUT, DELETE), url=lambda w: {"id": w.evaluation.public_id, "key": w.score_key},
         data={"score": 10, "justification": "Intruder"},
@@ -416,6 +423,9 @@ ROUTES: dict[str, Route] = {
     # Uploads are multipart: the JSON body of the matrix is refused as such (415).
     "api-vendor-evidence": API(INVITE, PO, url=portal_question, ok={POST: {415}}),
     "api-vendor-submit": API(INVITE, PO),
+    "api-vendor-answer-confirm": API(INVITE, PO, url=portal_question),
+    "api-vendor-section-confirm": API(INVITE, PO, url=lambda w: {"key": w.portal_section_key}),
+    "api-vendor-model-card": API(INVITE, PO, ok={POST: {415}}),
 }
 # fmt: on
 
