@@ -86,3 +86,13 @@ class DelegateForm(forms.Form):
     name = forms.CharField(max_length=200, label="Colleague's name")
     email = forms.EmailField(label="Colleague's e-mail")
     role = forms.CharField(max_length=200, required=False, label="Role", help_text="e.g. Head of security")
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Filled workbook (.xlsx)",
+        help_text="The workbook downloaded here, with your answers typed in. At most 5 MB.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )

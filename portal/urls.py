@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal import views
+from portal import views, workbook_views
 
 # Mounted under /v/. The token is the only credential: every view resolves it first.
 urlpatterns = [
@@ -21,6 +21,10 @@ urlpatterns = [
         name="portal_evidence_remove",
     ),
     path("<str:token>/delegate/", views.portal_delegate, name="portal_delegate"),
+    path("<str:token>/workbook/", workbook_views.portal_workbook, name="portal_workbook"),
+    path(
+        "<str:token>/workbook.xlsx", workbook_views.portal_workbook_download, name="portal_workbook_download"
+    ),
     path("<str:token>/review/", views.portal_review, name="portal_review"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
     path("<str:token>/answers.pdf", views.portal_answers_pdf, name="portal_answers_pdf"),

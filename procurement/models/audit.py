@@ -37,6 +37,7 @@ class AuditEvent(models.Model):
         SCORED = "scored", "Scored"
         DECISION_RECORDED = "decision_recorded", "Decision recorded"
         REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
+        WORKBOOK_IMPORTED = "workbook_imported", "Workbook imported"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey(
