@@ -33,9 +33,10 @@ def portal_workbook_download(request: HttpRequest, invite: Invite) -> HttpRespon
 @invite_required
 def portal_workbook(request: HttpRequest, invite: Invite) -> HttpResponse:
     """The offline page: download, upload, and after an upload what happened to each answer."""
-    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = WorkbookUploadForm(request.POST if posted else None, request.FILES if posted else None)
     outcome = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             outcome = workbook_import(invite=invite, uploaded_file=upload, size=upload.size, request=request)

@@ -42,6 +42,15 @@ BEYOND_SCHEMA_CODES = {
     "locked",
     "not_reopened",
     "in_use",
+    # An uploaded questionnaire workbook: the schema says "a file", not "this questionnaire's workbook".
+    "not_xlsx",
+    "empty",
+    "too_large",
+    "zip_bomb",
+    "corrupt",
+    "macros",
+    "foreign",
+    "tampered",
 }
 
 
