@@ -221,7 +221,7 @@ def workbook_import(
         conflict = (stored.version if stored else 0) != version
         if not conflict:
             try:
-                answer = answer_save(
+                answer_save(
                     evaluation=evaluation,
                     question=question,
                     value=value,
@@ -237,7 +237,6 @@ def workbook_import(
                 outcome.results.append(result)
                 continue
             else:
-                data = data.with_answer(answer)
                 result.status = "saved"
                 outcome.results.append(result)
                 continue

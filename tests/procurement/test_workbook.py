@@ -159,7 +159,7 @@ def test_a_formula_typed_in_a_cell_is_refused(invite, evaluation):
 
 
 @pytest.mark.parametrize(
-    "key, value, message",
+    ("key", "value", "message"),
     [
         ("basics.yes", "Maybe", "Choose yes or no."),
         ("basics.single", "Option C", "Choose one of the listed options."),
@@ -386,7 +386,7 @@ def _edit_identity(content: bytes, row: int, column: int, value) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "row, column, value",
+    ("row", "column", "value"),
     [
         (8, 3, 7),  # an answer version
         (2, 2, "00000000-0000-0000-0000-000000000000"),  # the evaluation
