@@ -91,7 +91,8 @@ def _put(sheet, row: int, column: int, value: Any):
 
 
 def _sheet_title(number: int, title: str) -> str:
-    return f"{number}. {_SHEET_UNSAFE.sub(' ', title)}"[:31].strip()
+    # Excel refuses these characters in sheet names, and an apostrophe at either end.
+    return f"{number}. {_SHEET_UNSAFE.sub(' ', title)}"[:31].strip().rstrip("'")
 
 
 def _choices(question: Question) -> list[Mapping]:
