@@ -18,6 +18,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -518,6 +519,7 @@ UNREADABLE = (
     OSError,
     EOFError,
     SyntaxError,
+    zlib.error,
 )
 NOT_XLSX = "Upload the questionnaire workbook as an Excel workbook (.xlsx)."
 TAMPERED = (
@@ -547,7 +549,7 @@ def _check_container(fileobj: IO[bytes], *, size: int) -> None:
                 )
             names = {i.filename.lower() for i in infos}
             content_types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, KeyError):
+    except (zipfile.BadZipFile, KeyError, zlib.error):
         raise _refuse("The workbook is damaged and could not be read.", "corrupt") from None
     finally:
         fileobj.seek(0)

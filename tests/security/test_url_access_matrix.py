@@ -296,6 +296,7 @@ ROUTES: dict[str, Route] = {
     "evaluation_list": Route(VIEW),
     "evaluation_create": Route(RUN, GP),
     "evaluation_detail": Route(VIEW, url=evaluation),
+    "evaluation_workbook": Route(VIEW, url=evaluation),
     # Archiving needs RUN_EVALUATIONS (each manual move names its own permission).
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
@@ -345,6 +346,8 @@ ROUTES: dict[str, Route] = {
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
     "portal_review": Route(PORTAL),
+    "portal_workbook": Route(PORTAL, GP),
+    "portal_workbook_download": Route(PORTAL),
     "portal_submit": Route(PORTAL, PO),
     # Not submitted yet: the vendor is told so (409) rather than given an empty PDF.
     "portal_answers_pdf": Route(PORTAL, ok={GET: {409}}),
@@ -388,6 +391,8 @@ ROUTES: dict[str, Route] = {
     # Uploads are multipart: the JSON body of the matrix is refused as such (415).
     "api-vendor-evidence": API(INVITE, PO, url=portal_question, ok={POST: {415}}),
     "api-vendor-submit": API(INVITE, PO),
+    # The workbook upload is multipart too.
+    "api-vendor-workbook": API(INVITE, GP, ok={POST: {415}}),
 }
 # fmt: on
 
