@@ -53,6 +53,7 @@ class ApiAutoSchema(AutoSchema):
 
 # PostgreSQL cannot store a NUL character, so every text input refuses it; the schema says so.
 NO_NUL = "^[^\\x00]*$"
+TEMPLATE_FILE_REF = {"$ref": "#/components/schemas/TemplateFile"}
 
 
 def _no_nul(node) -> None:
@@ -105,6 +106,10 @@ def postprocess(result, generator, request, public):
             _no_nul(component)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            body = operation.get("requestBody") or {}
+            # A template file given as a raw schema: drf-spectacular cannot see that it is not optional.
+            if body.get("content", {}).get("application/json", {}).get("schema") == TEMPLATE_FILE_REF:
+                body["required"] = True
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     _no_nul(parameter.get("schema"))

@@ -14,6 +14,7 @@ from api.views import (
     scores,
     templates,
     vendor_portal,
+    vendor_workbook,
     vendors,
 )
 
@@ -47,6 +48,11 @@ v1 = [
         "vendor/questionnaire/",
         vendor_portal.VendorQuestionnaireView.as_view(),
         name="api-vendor-questionnaire",
+    ),
+    path(
+        "vendor/questionnaire.xlsx",
+        vendor_workbook.VendorWorkbookView.as_view(),
+        name="api-vendor-workbook",
     ),
     path("vendor/answers/<str:key>/", vendor_portal.VendorAnswerView.as_view(), name="api-vendor-answer"),
     path(

@@ -116,3 +116,13 @@ class ModelCardForm(forms.Form):
                 f"The model card is larger than {self.max_bytes // 1024} KB; a card of that size is not read."
             )
         return upload
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Filled workbook (.xlsx)",
+        help_text="The workbook downloaded here, with your answers typed in. At most 5 MB.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )

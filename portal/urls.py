@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal import views
+from portal import views, workbook_views
 
 # Mounted under /v/. The token is the only credential: every view resolves it first.
 urlpatterns = [
@@ -32,6 +32,10 @@ urlpatterns = [
         "<str:token>/delegate/<uuid:delegation_id>/revoke/",
         views.portal_delegation_revoke,
         name="portal_delegation_revoke",
+    ),
+    path("<str:token>/workbook/", workbook_views.portal_workbook, name="portal_workbook"),
+    path(
+        "<str:token>/workbook.xlsx", workbook_views.portal_workbook_download, name="portal_workbook_download"
     ),
     path("<str:token>/review/", views.portal_review, name="portal_review"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),

@@ -11,6 +11,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -97,7 +98,8 @@ def _office_type(fileobj: IO[bytes]) -> str:
             if archive.testzip() is not None:
                 raise ValidationError("The document is damaged and could not be read.", code="corrupt")
             return kind
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError):
+    # zlib.error: a part whose compressed data is broken (the archive's directory may still be fine).
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError, zlib.error):
         raise ValidationError("The document is damaged and could not be read.", code="corrupt") from None
     finally:
         fileobj.seek(0)

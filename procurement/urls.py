@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import bulk, evaluations, intake, invites, scoring
+from procurement.views import bulk, evaluations, intake, invites, scoring, workbook
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("<uuid:public_id>/clarification/", evaluations.clarification_request, name="clarification_request"),
     path("<uuid:public_id>/decision/", evaluations.decision_record, name="decision_record"),
     path("<uuid:public_id>/conditions/done/", evaluations.condition_complete, name="condition_complete"),
+    path("<uuid:public_id>/workbook.xlsx", workbook.evaluation_workbook, name="evaluation_workbook"),
     path("<uuid:public_id>/invites/", invites.evaluation_invites, name="evaluation_invites"),
     path(
         "<uuid:public_id>/invites/<uuid:invite_id>/revoke/",

@@ -41,6 +41,7 @@ class AuditEvent(models.Model):
         DECISION_RECORDED = "decision_recorded", "Decision recorded"
         REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
         REMINDER_SENT = "reminder_sent", "Reminder sent"
+        WORKBOOK_IMPORTED = "workbook_imported", "Workbook imported"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey(

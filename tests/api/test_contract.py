@@ -191,3 +191,10 @@ def test_every_api_answer_forbids_caching(officer_api, vendor_api, side, url, st
     response = client.get(url)
     assert response.status_code == status
     assert response["Cache-Control"] == "no-store"
+
+
+def test_the_schema_says_a_template_import_needs_its_file(officer_api):
+    schema = officer_api.get("/api/schema/?format=json").json()
+    body = schema["paths"]["/api/v1/templates/import/"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TemplateFile"}

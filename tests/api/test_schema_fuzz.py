@@ -53,6 +53,13 @@ BEYOND_SCHEMA_CODES = {
     "wrong_version",
     "schema_invalid",
     "too_large",
+    # An uploaded questionnaire workbook: the schema says "a file", not "this questionnaire's workbook".
+    "not_xlsx",
+    "zip_bomb",
+    "corrupt",
+    "macros",
+    "foreign",
+    "tampered",
 }
 
 

@@ -119,6 +119,16 @@ def test_a_docx_whose_declared_sizes_lie_is_refused(invite, questions, client, s
     _assert_refused(response, settings, "damaged")
 
 
+def test_a_docx_whose_compressed_data_is_broken_is_refused(invite, questions, client, settings):
+    document = b"<doc>" + bytes(range(256)) * 40 + b"</doc>"
+    archive = bytearray(_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": document}))
+    # Damage the deflate stream of the document part, leaving the headers intact.
+    start = archive.find(b"word/document.xml") + len(b"word/document.xml")
+    archive[start + 2 : start + 40] = b"\xff" * 38
+    response = _upload(client, invite, questions.report, "policy.docx", bytes(archive))
+    _assert_refused(response, settings, "damaged")
+
+
 def test_a_nested_archive_inside_a_docx_is_stored_as_one_opaque_part(invite, questions, client, settings):
     inner_bomb = _zip({"huge.bin": b"\x00" * (20 * 1024 * 1024)})
     outer = _zip(

@@ -895,6 +895,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "AnswerForm": "test_autosave_with_random_values_never_breaks and portal_section_save",
         "UploadForm": "test_random_uploads_are_refused_or_stored_cleanly",
         "ModelCardForm": "test_random_or_mutated_model_cards_are_refused_or_imported_cleanly",
+        "WorkbookUploadForm": "tests/security/test_fuzz_workbook.py (random and mutated workbooks)",
         "ImportForm": "test_importing_a_mutated_or_random_template_file_is_refused_cleanly",
         "ConditionForm": "decision_record (the conditions formset)",
         "ProductChoiceField": "a field, not a form",

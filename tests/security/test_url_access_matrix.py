@@ -297,6 +297,7 @@ ROUTES: dict[str, Route] = {
     "evaluation_list": Route(VIEW),
     "evaluation_create": Route(RUN, GP),
     "evaluation_detail": Route(VIEW, url=evaluation),
+    "evaluation_workbook": Route(VIEW, url=evaluation),
     # Archiving needs RUN_EVALUATIONS (each manual move names its own permission).
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
@@ -366,6 +367,8 @@ ROUTES: dict[str, Route] = {
         PORTAL, PO, url=lambda w: {"delegation_id": "00000000-0000-4000-8000-000000000000"}, ok={POST: {404}}
     ),
     "portal_review": Route(PORTAL),
+    "portal_workbook": Route(PORTAL, GP),
+    "portal_workbook_download": Route(PORTAL),
     "portal_submit": Route(PORTAL, PO),
     # Not submitted yet: the vendor is told so (409) rather than given an empty PDF.
     "portal_answers_pdf": Route(PORTAL, ok={GET: {409}}),
@@ -426,6 +429,8 @@ ROUTES: dict[str, Route] = {
     "api-vendor-answer-confirm": API(INVITE, PO, url=portal_question),
     "api-vendor-section-confirm": API(INVITE, PO, url=lambda w: {"key": w.portal_section_key}),
     "api-vendor-model-card": API(INVITE, PO, ok={POST: {415}}),
+    # The workbook upload is multipart too.
+    "api-vendor-workbook": API(INVITE, GP, ok={POST: {415}}),
 }
 # fmt: on
 
