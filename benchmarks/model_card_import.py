@@ -57,7 +57,7 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         call_command("load_library", verbosity=0)
-        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
         org = OrganizationFactory(name="Benchmark Health", slug="benchmark")
         evaluation_snapshot(
             EvaluationFactory(organization=org, template=template)

@@ -81,7 +81,7 @@ def main() -> None:
         from tests.procurement.workbook_filling import fill
 
         call_command("load_library", verbosity=0)
-        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+        template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
         org = OrganizationFactory(name="Benchmark Health", slug="benchmark")
         evaluation = EvaluationFactory(organization=org, template=template, status=Evaluation.Status.SENT)
         invite = InviteFactory(evaluation=evaluation)

@@ -117,7 +117,7 @@ def test_the_vendor_sees_prefill_state_and_confirms_through_the_api(officer_api,
 @pytest.fixture
 def library_vendor(org, officer):
     call_command("load_library", verbosity=0)
-    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
     evaluation = EvaluationFactory(
         organization=org, owner=officer, template=template, status=Evaluation.Status.SENT
     )

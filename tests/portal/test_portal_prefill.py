@@ -79,7 +79,7 @@ def _question(invite, key):
 @pytest.fixture
 def library_invite(org, officer):
     call_command("load_library", verbosity=0)
-    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
     evaluation = EvaluationFactory(
         organization=org, owner=officer, template=template, status=Evaluation.Status.SENT
     )

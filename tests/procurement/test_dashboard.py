@@ -248,8 +248,9 @@ def test_the_dashboard_makes_the_same_number_of_queries_for_many_evaluations(
             DecisionConditionFactory(evaluation=evaluation)
 
     populate(2)
-    # Signing in (session, user, membership, device) and one query per chart and for the recent list.
-    with django_assert_max_num_queries(14) as first:
+    # Signing in (session, user, membership, device), one query per chart and for the recent list,
+    # the four sections of "My tasks" and the unread notifications.
+    with django_assert_max_num_queries(19) as first:
         officer_client.get(reverse("dashboard"))
     populate(20)
     with django_assert_max_num_queries(len(first.captured_queries)):

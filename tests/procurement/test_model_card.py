@@ -178,7 +178,7 @@ def test_hti_attribute_numbers_come_from_the_library_keys():
 @pytest.fixture
 def library_invite(db, org, officer):
     call_command("load_library", verbosity=0)
-    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence")
+    template = Template.objects.get(slug="clinical-ai-vendor-due-diligence", version=1)
     evaluation = EvaluationFactory(
         organization=org, owner=officer, template=template, status=Evaluation.Status.SENT
     )
