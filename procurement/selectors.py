@@ -111,7 +111,10 @@ class EvaluationSnapshot:
 
     def with_answer(self, answer: Answer) -> EvaluationSnapshot:
         """The snapshot after one answer was saved, without reading anything again."""
-        answers = {**self.answers, answer.question_id: answer}
+        return self.over({**self.answers, answer.question_id: answer})
+
+    def over(self, answers: dict[int, Answer]) -> EvaluationSnapshot:
+        """The same questionnaire and files over other answers (before or after a save)."""
         return replace(self, answers=answers, state=_state(self.questions, answers, self.files))
 
 
@@ -174,6 +177,27 @@ def evaluation_snapshot(
             o.question_id: o for o in ScoreOverride.objects.filter(evaluation_id=evaluation.pk)
         }
     return snapshot
+
+
+def snapshot_over_answers(
+    evaluation: Evaluation, answers: dict[int, Answer], *, audience: Audience = "vendor"
+) -> EvaluationSnapshot:
+    """A snapshot over answers the caller has just read (the autosave reads them under its lock).
+
+    One query, for the live evidence files; comments and clarifications are left out, so it
+    answers "what is shown and what is complete", not "what may the vendor change".
+    """
+    sections, questions = template_structure(evaluation.template)
+    files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))
+    return EvaluationSnapshot(
+        evaluation=evaluation,
+        audience=audience,
+        sections=sections,
+        questions=questions,
+        answers=answers,
+        files=files,
+        state=_state(questions, answers, files),
+    )
 
 
 def vendor_snapshot(evaluation: Evaluation) -> EvaluationSnapshot:
