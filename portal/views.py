@@ -159,8 +159,8 @@ def _autosave(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
     questionnaire itself comes from the in-memory structure of published templates.
     """
     evaluation = invite.evaluation
-    _, questions = template_structure(evaluation.template)
-    question = next((q for q in questions if q.key == key), None)
+    structure = template_structure(evaluation.template)
+    question = next((q for q in structure[1] if q.key == key), None)
     if question is None:
         raise Http404("No such question.")
     form = AnswerForm(question, request.POST)
@@ -185,13 +185,15 @@ def _autosave(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
         except ValidationError as exc:
             form.value_errors.extend(exc.messages)
         else:
-            return _autosave_saved(request, invite, question, form, saved)
+            return _autosave_saved(request, invite, question, form, saved, structure)
     return _autosave_refused(request, invite, question, form)
 
 
-def _autosave_saved(request, invite: Invite, question: Question, form: AnswerForm, saved) -> HttpResponse:
+def _autosave_saved(
+    request, invite: Invite, question: Question, form: AnswerForm, saved, structure
+) -> HttpResponse:
     evaluation = invite.evaluation
-    after = snapshot_over_answers(evaluation, saved.after)
+    after = snapshot_over_answers(evaluation, saved.after, structure=structure)
     before = after.over(saved.before)
     unchanged = saved.before.get(question.pk) is saved.answer
     # Table rows held back stay on the page as typed, with their messages.

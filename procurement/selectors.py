@@ -180,14 +180,19 @@ def evaluation_snapshot(
 
 
 def snapshot_over_answers(
-    evaluation: Evaluation, answers: dict[int, Answer], *, audience: Audience = "vendor"
+    evaluation: Evaluation,
+    answers: dict[int, Answer],
+    *,
+    audience: Audience = "vendor",
+    structure: tuple[list[Section], list[Question]] | None = None,
 ) -> EvaluationSnapshot:
     """A snapshot over answers the caller has just read (the autosave reads them under its lock).
 
     One query, for the live evidence files; comments and clarifications are left out, so it
-    answers "what is shown and what is complete", not "what may the vendor change".
+    answers "what is shown and what is complete", not "what may the vendor change". `structure` is
+    the template's sections and questions when the caller already holds them.
     """
-    sections, questions = template_structure(evaluation.template)
+    sections, questions = structure or template_structure(evaluation.template)
     files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))
     return EvaluationSnapshot(
         evaluation=evaluation,
