@@ -1,7 +1,8 @@
 """Load test of the vendor portal's autosave: many vendors saving answers at once, against gunicorn and
 PostgreSQL on loopback, then a check in the database that no answer was lost or mixed up.
 
-    .venv/bin/python benchmarks/load_autosave.py                     # 200 vendors for 60 s
+    .venv/bin/python benchmarks/load_autosave.py                     # 200 vendors for 60 s, 5-15 s apart
+    .venv/bin/python benchmarks/load_autosave.py --flood             # saves 50-250 ms apart: the ceiling
     .venv/bin/python benchmarks/load_autosave.py --smoke             # 10 vendors for 5 s
     .venv/bin/python benchmarks/load_autosave.py --vendors 50 --duration 20 --keep
 
@@ -307,6 +308,7 @@ async def run_vendor(
     deadline: float,
     stats: Stats,
     seed: int,
+    pace: tuple[float, float] = (5.0, 15.0),
 ) -> None:
     rng = random.Random(f"{seed}-{vendor}")
     conn = Connection("127.0.0.1", port)
@@ -328,6 +330,8 @@ async def run_vendor(
             return
         csrf = match.group(1)
         n = 0
+        # People do not all save at the same instant: the first save comes within one pause.
+        await asyncio.sleep(rng.uniform(0, pace[1]))
         while time.perf_counter() < deadline:
             live = [t for t in targets if not t.retired]
             if not live:
@@ -375,13 +379,13 @@ async def run_vendor(
             else:
                 stats.errors["not saved"] += 1
                 exp.pending, target.retired = value, True
-            await asyncio.sleep(rng.uniform(0.05, 0.25))
+            await asyncio.sleep(rng.uniform(*pace))
     finally:
         await conn.close()
 
 
 async def run_load(
-    vendors: list[dict], port: int, duration: float, seed: int
+    vendors: list[dict], port: int, duration: float, seed: int, pace: tuple[float, float] = (5.0, 15.0)
 ) -> tuple[Stats, float, dict[tuple[int, int], Expected]]:
     stats = Stats()
     ledger: dict[tuple[int, int], Expected] = {}
@@ -397,7 +401,9 @@ async def run_load(
     deadline = start + duration
     await asyncio.gather(
         *(
-            run_vendor(v["index"], v["token"], v["evaluation"], targets, ledger, port, deadline, stats, seed)
+            run_vendor(
+                v["index"], v["token"], v["evaluation"], targets, ledger, port, deadline, stats, seed, pace
+            )
             for v, targets in plans
         )
     )
@@ -600,12 +606,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log_path: Path):
+def start_gunicorn(
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    log_path: Path,
+    app: str = "config.wsgi:application",
+):
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "-c",
         "gunicorn.conf.py",
-        "config.wsgi:application",
+        app,
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         f"--threads={threads}",
@@ -631,6 +644,19 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, l
     raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{tail}")
 
 
+def worker_rss_mb(process: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MB, read from /proc."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(process.pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
 def stop_gunicorn(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
@@ -646,8 +672,19 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+P95_TARGET_MS = 300
+WORKER_RSS_TARGET_MB = 150
+
+
 def report(
-    stats: Stats, elapsed: float, check: CheckResult, audit: Counter, args, server: str, log_text: str
+    stats: Stats,
+    elapsed: float,
+    check: CheckResult,
+    audit: Counter,
+    args,
+    server: str,
+    log_text: str,
+    rss: list[float] | None = None,
 ) -> int:
     error_count = sum(stats.errors.values())
     attempts = stats.requests + sum(v for k, v in stats.errors.items() if k in ("timeout", "connection"))
@@ -680,10 +717,32 @@ def report(
         ),
     ]
     width = max(len(label) for label, _ in rows)
+    p95 = percentile(ms, 95)
+    targets = [
+        ("autosave p95", f"{p95:.0f} ms", f"< {P95_TARGET_MS} ms", p95 < P95_TARGET_MS),
+        ("errors", str(error_count), "0", error_count == 0),
+        ("lost / mixed-up answers", f"{len(check.lost)} / {len(check.mixed)}", "0 / 0", check.ok),
+    ]
+    if rss:
+        targets.append(
+            (
+                "gunicorn worker RSS after the run",
+                " / ".join(f"{r:.0f}" for r in rss) + " MB",
+                f"<= {WORKER_RSS_TARGET_MB} MB each",
+                max(rss) <= WORKER_RSS_TARGET_MB,
+            )
+        )
     print(f"\nvendor autosave load test — gunicorn {server}")
-    print(f"  {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, PostgreSQL on loopback")
+    print(
+        f"  {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, PostgreSQL on loopback, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"one save every {args.pace[0]:g}-{args.pace[1]:g} s per vendor"
+    )
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
+    print("  targets:")
+    for label, value, target, met in targets:
+        print(f"    {label:<34} {value:>22}   target {target:<18} {'met' if met else 'MISSED'}")
     for line in (check.lost + check.mixed + check.versions)[:10]:
         print(f"  ! {line}")
     failed = (
@@ -707,9 +766,21 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--pace",
+        default="5-15",
+        help="seconds between one vendor's saves, MIN-MAX (default 5-15, a person typing)",
+    )
+    parser.add_argument("--flood", action="store_true", help="saves every 50-250 ms: the server's ceiling")
     args = parser.parse_args()
     if args.smoke:
         args.vendors, args.duration = 10, 5.0
+    if args.flood:
+        args.pace = "0.05-0.25"
+    elif args.smoke and args.pace == "5-15":
+        args.pace = "0.2-1"
+    low, _, high = args.pace.partition("-")
+    args.pace = (float(low), float(high or low))
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     parts = urlsplit(database_url)
     if not parts.scheme.startswith("postgres") or parts.hostname not in LOOPBACK:
@@ -731,12 +802,13 @@ def main() -> int:
             log_path = Path(tmp) / "gunicorn.log"
             process, server = start_gunicorn(env, port, args.workers, args.threads, log_path)
             print(f"gunicorn on 127.0.0.1:{port}; {args.vendors} vendors autosaving for {args.duration:g} s")
-            stats, elapsed, ledger = asyncio.run(run_load(vendors, port, args.duration, args.seed))
+            stats, elapsed, ledger = asyncio.run(run_load(vendors, port, args.duration, args.seed, args.pace))
+            rss = worker_rss_mb(process)
             stop_gunicorn(process)
             log_text = log_path.read_text(errors="replace")
             stored, owners, audit = stored_answers(vendors)
             check = check_answers(ledger, stored, owners)
-            status = report(stats, elapsed, check, audit, args, server, log_text)
+            status = report(stats, elapsed, check, audit, args, server, log_text, rss)
             if "Traceback" in log_text:
                 print("\nserver log (first traceback):")
                 start = log_text.index("Traceback")

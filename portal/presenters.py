@@ -10,12 +10,17 @@ from django.http import Http404
 from portal.forms import AnswerForm
 from procurement.models import Answer, Evaluation, EvidenceFile
 from procurement.selectors import EvaluationSnapshot
-from questionnaires.engine.answers import is_empty, percent
+from questionnaires.engine.answers import QuestionnaireState, is_empty, percent
 from questionnaires.engine.display import format_answer
 from questionnaires.models import Question
 
 if TYPE_CHECKING:
     from procurement.models import Invite
+
+
+TYPED_TYPES = frozenset(
+    {Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT, Question.Type.NUMBER, Question.Type.URL}
+)
 
 
 @dataclass
@@ -43,6 +48,11 @@ class QuestionView:
     @property
     def dom_id(self) -> str:
         return f"q-{self.question.pk}"
+
+    @property
+    def saves_while_typing(self) -> bool:
+        """Typed answers save after a pause in typing too, so closing the tab loses nothing."""
+        return self.question.type in TYPED_TYPES
 
     @property
     def takes_files(self) -> bool:
@@ -122,25 +132,34 @@ def question_view(
     return view
 
 
-def sections_nav(data: EvaluationSnapshot) -> list[dict]:
-    nav = []
-    for section in data.sections:
-        done, total = data.state.progress(data.questions_of(section))
-        # A section with nothing required shown is not "complete": the vendor has done nothing there.
-        nav.append(
-            {
-                "section": section,
-                "done": done,
-                "total": total,
-                "complete": total > 0 and done == total,
-                "nothing_required": total == 0,
-            }
-        )
-    return nav
+def _nav_entry(section, done: int, total: int) -> dict:
+    # A section with nothing required shown is not "complete": the vendor has done nothing there.
+    return {
+        "section": section,
+        "done": done,
+        "total": total,
+        "complete": total > 0 and done == total,
+        "nothing_required": total == 0,
+    }
+
+
+def _by_section(questions: list[Question]) -> dict[int, list[Question]]:
+    grouped: dict[int, list[Question]] = {}
+    for question in questions:
+        grouped.setdefault(question.section_id, []).append(question)
+    return grouped
+
+
+def sections_nav(data: EvaluationSnapshot, state: QuestionnaireState | None = None) -> list[dict]:
+    """Each section with its progress, the questions grouped once rather than scanned per section."""
+    state = state or data.state
+    grouped = _by_section(data.questions)
+    return [_nav_entry(s, *state.progress(grouped.get(s.pk, []))) for s in data.sections]
 
 
 def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[QuestionView]) -> dict:
     done, total = data.state.progress()
+    position = next((i for i, s in enumerate(data.sections) if section and s.pk == section.pk), None)
     return {
         "invite": invite,
         "evaluation": invite.evaluation,
@@ -149,6 +168,12 @@ def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[
         "section": section,
         "items": items,
         "nav": sections_nav(data),
+        "previous_section": data.sections[position - 1] if position else None,
+        "next_section": (
+            data.sections[position + 1]
+            if position is not None and position + 1 < len(data.sections)
+            else None
+        ),
         "done": done,
         "total": total,
         "percent": percent(done, total),
@@ -161,6 +186,29 @@ def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[
             for q in (data.visible_questions_of(section) if section else [])
             if data.state.is_pending(q) and data.is_editable(q)
         ),
+    }
+
+
+def autosave_context(
+    invite: Invite, before: EvaluationSnapshot, after: EvaluationSnapshot, item: QuestionView
+) -> dict:
+    """What an autosave answers with: the field's state, the progress, and only the counts that moved.
+
+    The field itself is not sent back (what the vendor typed meanwhile would be overwritten),
+    except for a table, whose rows the save re-numbers.
+    """
+    done, total = after.state.progress()
+    before_nav = sections_nav(before)
+    after_nav = sections_nav(after)
+    return {
+        "invite": invite,
+        "token": invite._token,
+        "item": item,
+        "whole_question": item.question.type == Question.Type.TABLE,
+        "nav_changed": [new for old, new in zip(before_nav, after_nav, strict=True) if old != new],
+        "done": done,
+        "total": total,
+        "percent": percent(done, total),
     }
 
 

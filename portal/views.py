@@ -16,15 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.forms import AnswerForm, DelegateForm, ModelCardForm, UploadForm
 from portal.presenters import (
+    autosave_context,
     find_question,
     page_context,
     question_view,
     section_for,
 )
-from procurement.models import EvidenceFile
+from procurement.models import Answer, EvidenceFile
 from procurement.responses import evidence_file_response
-from procurement.selectors import scope_summary, vendor_snapshot
-from procurement.services.answers import answer_save
+from procurement.selectors import scope_summary, scoped_structure, snapshot_over_answers, vendor_snapshot
+from procurement.services.answers import answer_save, answer_save_in_context
 from procurement.services.evidence import (
     evidence_record_download,
     evidence_remove,
@@ -35,6 +36,7 @@ from procurement.services.prefill import answer_confirm, model_card_import, sect
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
+from questionnaires.selectors import template_structure
 from reports import services as report_services
 from reports.models import Report
 
@@ -92,11 +94,13 @@ def portal_questionnaire(request: HttpRequest, invite: Invite) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @invite_required
 def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
-    """Autosave of one question (htmx), answering with the question and whatever it shows or hides."""
+    """One question: its fragment (GET, htmx), its autosave (POST, htmx), or a plain form post."""
     evaluation = invite.evaluation
+    if request.method == "POST" and request.htmx:
+        return _autosave(request, invite, key)
     data = vendor_snapshot(evaluation, sections=invite.sections)
     question = find_question(data, key)
-    section = next(s for s in data.sections if s.pk == question.section_id)
+    section = data.section_of(question)
     if request.method == "GET":
         if not request.htmx:
             return redirect(_section_url(invite, section, question))
@@ -104,7 +108,6 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
         return render(request, f"{PAGE}#question", {"item": item, "token": invite._token})
 
     form = AnswerForm(question, request.POST)
-    before = {q.pk: data.state.is_visible(q) for q in data.questions_of(section)}
     item_extra: dict[str, Any] = {}
     # A table whose only change is rows held back has nothing to store; the page shows why.
     if form.is_valid() and not (form.held and _unchanged(data, question, form)):
@@ -129,36 +132,111 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
             # Table rows held back stay on the page as typed, with their messages.
             if not form.held:
                 form = None
-    if not request.htmx:
-        if form is None:
-            messages.success(request, "Saved.")
-            return redirect(_section_url(invite, section, question))
-        if item_extra.get("saved"):
-            messages.warning(request, "The complete rows were saved; see the rows that were not.")
-        else:
-            messages.error(request, "The answer was not saved: see the message beside the question.")
-        items = [
-            question_view(
-                data,
-                q,
-                evaluation,
-                form if q.pk == question.pk else None,
-                **(item_extra if q.pk == question.pk else {}),
-            )
-            for q in data.questions_of(section)
-        ]
-        return render(request, PAGE, page_context(invite, data, section, items))
-    item = question_view(data, question, evaluation, form, **item_extra)
-    if item_extra.get("conflict") is not None:
-        item.version = item.conflict.version if item.conflict else 0
-    changed = [
-        question_view(data, q, evaluation)
+    if form is None:
+        messages.success(request, "Saved.")
+        return redirect(_section_url(invite, section, question))
+    if item_extra.get("saved"):
+        messages.warning(request, "The complete rows were saved; see the rows that were not.")
+    else:
+        messages.error(request, "The answer was not saved: see the message beside the question.")
+    items = [
+        question_view(
+            data,
+            q,
+            evaluation,
+            form if q.pk == question.pk else None,
+            **(item_extra if q.pk == question.pk else {}),
+        )
         for q in data.questions_of(section)
-        if q.pk != question.pk and before[q.pk] != data.state.is_visible(q)
     ]
-    context = page_context(invite, data, section, [item])
-    context.update({"item": item, "changed": changed})
-    return render(request, "portal/_answer_response.html", context)
+    return render(request, PAGE, page_context(invite, data, section, items))
+
+
+AUTOSAVE = "portal/_answer_response.html"
+
+
+def _autosave(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
+    """The htmx autosave of one field: answers with its saved state and the progress counts only.
+
+    Read are the link, the evaluation's lock and answers (in the save) and its live files; the
+    questionnaire itself comes from the in-memory structure of published templates.
+    """
+    evaluation = invite.evaluation
+    # Only what the intake left in scope: a question not asked for this use does not exist here.
+    structure = scoped_structure(evaluation, *template_structure(evaluation.template))[:2]
+    question = next((q for q in structure[1] if q.key == key), None)
+    if question is None:
+        raise Http404("No such question.")
+    form = AnswerForm(question, request.POST)
+    if form.is_valid() and form.held:
+        # A table whose only change is rows held back has nothing to store; the page shows why.
+        data = vendor_snapshot(evaluation, sections=invite.sections)
+        if _unchanged(data, question, form):
+            return _autosave_refused(request, invite, question, form)
+    if form.is_valid():
+        try:
+            saved = answer_save_in_context(
+                evaluation=evaluation,
+                question=question,
+                value=form.cleaned_data["value"],
+                is_not_applicable=form.cleaned_data["not_applicable"],
+                expected_version=form.cleaned_data["version"],
+                contact=invite.contact,
+                request=request,
+                invite=invite,
+            )
+        except AnswerConflict as conflict:
+            return _autosave_refused(request, invite, question, form, conflict=conflict.answer)
+        except ValidationError as exc:
+            form.value_errors.extend(exc.messages)
+        else:
+            return _autosave_saved(request, invite, question, form, saved, structure)
+    return _autosave_refused(request, invite, question, form)
+
+
+def _autosave_saved(
+    request, invite: Invite, question: Question, form: AnswerForm, saved, structure
+) -> HttpResponse:
+    evaluation = invite.evaluation
+    after = snapshot_over_answers(evaluation, saved.after, structure=structure)
+    before = after.over(saved.before)
+    unchanged = saved.before.get(question.pk) is saved.answer
+    # Table rows held back stay on the page as typed, with their messages.
+    item = question_view(
+        after, question, evaluation, form if form.held else None, saved=not (form.held and unchanged)
+    )
+    section = after.section_of(question)
+    shown_or_hidden = [
+        q
+        for q in after.questions_of(section)
+        if q.pk != question.pk and before.state.is_visible(q) != after.state.is_visible(q)
+    ]
+    context = autosave_context(invite, before, after, item)
+    if shown_or_hidden:
+        # Rare (a follow-up appears or goes): those questions need their comments and whether the
+        # vendor may change them, so the full read model is loaded for them.
+        data = vendor_snapshot(evaluation, sections=invite.sections)
+        context["changed"] = [question_view(data, q, evaluation) for q in shown_or_hidden]
+    return render(request, AUTOSAVE, context)
+
+
+def _autosave_refused(
+    request, invite: Invite, question: Question, form: AnswerForm, conflict: Answer | None = None
+) -> HttpResponse:
+    """Nothing was stored: the field's messages (or the conflicting answer), what was typed kept."""
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
+    extra = {"conflict": conflict} if conflict is not None else {}
+    item = question_view(data, question, invite.evaluation, form, **extra)
+    if conflict is not None:
+        item.version = conflict.version
+    context = {
+        "invite": invite,
+        "token": invite._token,
+        "item": item,
+        "whole_question": question.type == Question.Type.TABLE,
+        "refused": True,
+    }
+    return render(request, AUTOSAVE, context)
 
 
 def _unchanged(data, question: Question, form: AnswerForm) -> bool:

@@ -155,7 +155,10 @@ class EvaluationSnapshot:
 
     def with_answer(self, answer: Answer) -> EvaluationSnapshot:
         """The snapshot after one answer was saved, without reading anything again."""
-        answers = {**self.answers, answer.question_id: answer}
+        return self.over({**self.answers, answer.question_id: answer})
+
+    def over(self, answers: dict[int, Answer]) -> EvaluationSnapshot:
+        """The same questionnaire and files over other answers (before or after a save)."""
         return replace(self, answers=answers, state=_state(self.questions, answers, self.files))
 
 
@@ -274,6 +277,35 @@ def evaluation_snapshot(
     return snapshot
 
 
+def snapshot_over_answers(
+    evaluation: Evaluation,
+    answers: dict[int, Answer],
+    *,
+    audience: Audience = "vendor",
+    structure: tuple[list[Section], list[Question]] | None = None,
+) -> EvaluationSnapshot:
+    """A snapshot over answers the caller has just read (the autosave reads them under its lock).
+
+    One query, for the live evidence files; comments and clarifications are left out, so it
+    answers "what is shown and what is complete", not "what may the vendor change". `structure` is
+    the template's sections and questions when the caller already holds them.
+    """
+    sections, questions, out_of_scope = scoped_structure(
+        evaluation, *(structure or template_structure(evaluation.template))
+    )
+    files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))
+    return EvaluationSnapshot(
+        evaluation=evaluation,
+        audience=audience,
+        sections=sections,
+        questions=questions,
+        answers=answers,
+        files=files,
+        state=_state(questions, answers, files),
+        out_of_scope=out_of_scope,
+    )
+
+
 def vendor_snapshot(evaluation: Evaluation, *, sections: list[str] | None = None) -> EvaluationSnapshot:
     """The evaluation as its vendor sees it: open clarifications and the comments meant for it.
 
@@ -315,6 +347,8 @@ def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
         "is_not_applicable",
         "updated_at",
         "updated_by_contact_id",
+        "source",
+        "confirmed_at",
     ):
         answers[answer.evaluation_id][answer.question_id] = answer
         if answer.updated_by_contact_id and answer.updated_at > last.get(answer.evaluation_id, _EPOCH):
@@ -332,8 +366,13 @@ def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
     progress = {}
     for evaluation in evaluations:
         _, questions, _ = scoped_structure(evaluation, *structures[evaluation.template_id])
+        given = answers[evaluation.pk]
         state = QuestionnaireState(
-            questions=questions, answers=answers[evaluation.pk], file_counts=files[evaluation.pk]
+            questions=questions,
+            answers=given,
+            file_counts=files[evaluation.pk],
+            # A prefilled answer counts once the vendor confirmed it.
+            pending=frozenset(qid for qid, answer in given.items() if answer.is_pending),
         )
         done, total = state.progress()
         progress[evaluation.pk] = VendorProgress(

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
+
+from django.db.models import Model
+from django.db.models.base import ModelState
 
 from questionnaires.models import Question, Section, Template
 
 _CACHE_SIZE = 64
+
+
+def _shallow_copy(instance: Model) -> Model:
+    """A copy of a model instance sharing its field values, without pickling it as copy.copy does.
+
+    copy.copy goes through Model.__reduce__ and __getstate__, which for the 238 questions of the
+    library cost more than the rest of an autosave together. The copy gets its own attribute dict and
+    its own ModelState (so related objects cached on one request's copy stay there).
+    """
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__ = instance.__dict__.copy()
+    state = ModelState()
+    state.db, state.adding = instance._state.db, instance._state.adding
+    clone._state = state
+    return clone
+
+
 _cache: OrderedDict[object, tuple[list[Section], list[Question]]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -30,7 +49,7 @@ def template_structure(template: Template) -> tuple[list[Section], list[Question
             if cached is not None:
                 _cache.move_to_end(key)
         if cached is not None:
-            return [copy.copy(s) for s in cached[0]], [copy.copy(q) for q in cached[1]]
+            return [_shallow_copy(s) for s in cached[0]], [_shallow_copy(q) for q in cached[1]]
     sections = list(Section.objects.filter(template_id=template.pk).order_by("order", "id"))
     order = {s.pk: i for i, s in enumerate(sections)}
     questions = sorted(
@@ -42,7 +61,7 @@ def template_structure(template: Template) -> tuple[list[Section], list[Question
             _cache[key] = (sections, questions)
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
-        return [copy.copy(s) for s in sections], [copy.copy(q) for q in questions]
+        return [_shallow_copy(s) for s in sections], [_shallow_copy(q) for q in questions]
     return sections, questions
 
 
@@ -58,7 +77,10 @@ def template_structures(templates) -> dict[int, tuple[list[Section], list[Questi
             with _lock:
                 cached = _cache.get(key)
         if cached is not None:
-            found[template.pk] = ([copy.copy(s) for s in cached[0]], [copy.copy(q) for q in cached[1]])
+            found[template.pk] = (
+                [_shallow_copy(s) for s in cached[0]],
+                [_shallow_copy(q) for q in cached[1]],
+            )
         else:
             missing.append(template)
     if not missing:
@@ -78,8 +100,8 @@ def template_structures(templates) -> dict[int, tuple[list[Section], list[Questi
                 while len(_cache) > _CACHE_SIZE:
                     _cache.popitem(last=False)
             found[template.pk] = (
-                [copy.copy(s) for s in sections[template.pk]],
-                [copy.copy(q) for q in ordered],
+                [_shallow_copy(s) for s in sections[template.pk]],
+                [_shallow_copy(q) for q in ordered],
             )
         else:
             found[template.pk] = (sections[template.pk], ordered)

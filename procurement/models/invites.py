@@ -50,13 +50,22 @@ class Invite(models.Model):
 
 
 class InviteUse(models.Model):
-    """Every request made with an invite link."""
+    """The uses of an invite link from one address within one clock hour.
+
+    One row per link, address and hour rather than per request: a vendor answering for an hour makes
+    hundreds of requests, and writing a row for each turned every page view and autosave into a
+    write. `use_count` keeps every request countable; `used_at`, the user agent and the path are
+    those of the hour's first request, `last_used_at` the latest one written.
+    """
 
     invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="uses")
     used_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    use_count = models.PositiveIntegerField(default=1)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     path = models.CharField(max_length=400, blank=True)
 
     class Meta:
         ordering = ["-used_at"]
+        indexes = [models.Index(fields=["invite", "used_at"], name="invite_use_by_hour")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -87,7 +89,19 @@ def _mark_in_progress(*, locked: Evaluation, evaluation: Evaluation, contact, us
         )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class AnswerSaved:
+    """A stored answer, with every answer of the evaluation as read under the save's lock.
+
+    `before` and `after` map question ids to answers, so the caller can tell what the save showed
+    or hid and count progress without reading the answers again.
+    """
+
+    answer: Answer
+    before: dict[int, Answer]
+    after: dict[int, Answer]
+
+
 def answer_save(
     *,
     evaluation: Evaluation,
@@ -106,6 +120,37 @@ def answer_save(
     answer is returned inside AnswerConflict and nothing is written: the later save never
     silently replaces the earlier one.
     """
+    return answer_save_in_context(
+        evaluation=evaluation,
+        question=question,
+        value=value,
+        is_not_applicable=is_not_applicable,
+        expected_version=expected_version,
+        contact=contact,
+        user=user,
+        request=request,
+        invite=invite,
+    ).answer
+
+
+@transaction.atomic
+def answer_save_in_context(
+    *,
+    evaluation: Evaluation,
+    question: Question,
+    value: Any,
+    is_not_applicable: bool = False,
+    expected_version: int,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+    invite: Invite | None = None,
+) -> AnswerSaved:
+    """`answer_save`, answering with the evaluation's answers before and after the save.
+
+    The autosave reads no more than this: the evaluation's lock, its answers, one write and one
+    audit line (a first save also moves the evaluation to "in progress").
+    """
     if is_not_applicable:
         if not question.allows_na:
             raise ValidationError("This question cannot be answered 'not applicable'.", code="na")
@@ -113,11 +158,15 @@ def answer_save(
     else:
         new_value = clean_value(question, value)
     locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
-    answer = (
-        Answer.objects.select_for_update()
-        .filter(evaluation_id=evaluation.pk, question_id=question.pk)
-        .first()
-    )
+    # Every save of this evaluation holds its row lock (above), so the answers read now cannot
+    # change before this transaction ends; no second lock on the answer row is needed.
+    before = {
+        a.question_id: a
+        for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
+            "updated_by_contact", "updated_by_user"
+        )
+    }
+    answer = before.get(question.pk)
     stored_version = answer.version if answer is not None else 0
     if expected_version != stored_version:
         raise AnswerConflict(answer)
@@ -140,11 +189,16 @@ def answer_save(
         if old_value == new_value and old_na == is_not_applicable:
             if answer.is_pending:
                 # Saving a prefilled answer as it stands is the vendor's word for it.
+                answer = copy.copy(answer)
+                answer.question = question
                 _confirm(answer, now=now, contact=contact, user=user, request=request, evaluation=evaluation)
                 _mark_in_progress(
                     locked=locked, evaluation=evaluation, contact=contact, user=user, request=request
                 )
-            return answer  # nothing changed: no new version, no audit line for the value
+                return AnswerSaved(answer=answer, before=before, after={**before, question.pk: answer})
+            # Nothing changed: no new version, no audit line.
+            return AnswerSaved(answer=answer, before=before, after=before)
+        answer = copy.copy(answer)
         confirming = answer.is_pending
         answer.value = new_value
         answer.is_not_applicable = is_not_applicable
@@ -186,7 +240,7 @@ def answer_save(
         },
     )
     _mark_in_progress(locked=locked, evaluation=evaluation, contact=contact, user=user, request=request)
-    return answer
+    return AnswerSaved(answer=answer, before=before, after={**before, question.pk: answer})
 
 
 def _confirm(answer: Answer, *, now, contact, user, request, evaluation: Evaluation) -> None:

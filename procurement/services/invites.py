@@ -16,12 +16,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.client import client_ip, user_agent
 from accounts.models import User
-from accounts.ratelimit import fail_open
+from accounts.ratelimit import CACHE_ERRORS, fail_open, log_cache_unavailable
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
 from procurement.queue import enqueue
 from procurement.selectors import scope_summary
@@ -283,6 +284,64 @@ def _first_use_this_hour(invite: Invite) -> bool:
     return cache.add(f"invite-used-audited:{invite.public_id}", 1, INVITE_USE_AUDIT_INTERVAL.total_seconds())
 
 
+# Uses of a link are counted in the cache and written to the link's hourly row at most this often.
+INVITE_USE_WRITE_INTERVAL = timedelta(minutes=1)
+
+
+def _hour_start(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _write_invite_uses(*, invite: Invite, ip: str | None, count: int, request, path: str, now) -> None:
+    """Adds `count` uses to this link's row for this address and hour, creating the row if need be."""
+    hour_row = InviteUse.objects.filter(invite=invite, ip_address=ip, used_at__gte=_hour_start(now))
+    if not hour_row.update(use_count=F("use_count") + count, last_used_at=now):
+        # Two processes may both create the hour's row; the counts of both rows still add up.
+        InviteUse.objects.create(
+            invite=invite,
+            used_at=now,
+            last_used_at=now,
+            use_count=count,
+            ip_address=ip,
+            user_agent=user_agent(request),
+            path=path,
+        )
+    invite.last_used_at = now
+    Invite.objects.filter(pk=invite.pk).update(last_used_at=now)
+
+
+def _pending_uses(invite: Invite, ip: str | None, now: datetime) -> int:
+    """Counts this use in the cache; the number of uses to write now, or 0 to leave them pending.
+
+    Written are the hour's first use from an address and, at most once per write interval, the
+    uses counted since; so most page views and autosaves write nothing for the link.
+    """
+    identity = f"{invite.pk}:{ip or '-'}"
+    pending_key = f"invite-use-pending:{identity}"
+    cache.add(pending_key, 0, timeout=3 * 3600)
+    pending = cache.incr(pending_key)
+    first_this_hour = cache.add(f"invite-use-hour:{identity}:{_hour_start(now):%Y%m%d%H}", 1, timeout=3600)
+    due = cache.add(f"invite-use-written:{identity}", 1, timeout=INVITE_USE_WRITE_INTERVAL.total_seconds())
+    if not (first_this_hour or due):
+        return 0
+    # Uses counted by other requests between incr and decr stay pending for the next write.
+    cache.decr(pending_key, pending)
+    return pending
+
+
+def invite_use_record(*, invite: Invite, request: HttpRequest | None, path: str, now: datetime) -> None:
+    """Records one use of a link: one row per link, address and hour, with a count of its uses."""
+    ip = client_ip(request)
+    try:
+        count = _pending_uses(invite, ip, now)
+    except CACHE_ERRORS as exc:
+        # Without the cache every use is written at once: a write more beats a use not counted.
+        log_cache_unavailable("invite use counting", exc)
+        count = 1
+    if count:
+        _write_invite_uses(invite=invite, ip=ip, count=count, request=request, path=path, now=now)
+
+
 def redact_token(text: str, token: str) -> str:
     return text.replace(token, "<token>") if token else text
 
@@ -327,13 +386,9 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
         invite_id=str(invite.public_id), organization=invite.evaluation.organization.slug
     )
     path = redact_token(request.path, token)[:400] if request is not None else ""
-    InviteUse.objects.create(
-        invite=invite, used_at=now, ip_address=client_ip(request), user_agent=user_agent(request), path=path
-    )
-    invite.last_used_at = now
-    Invite.objects.filter(pk=invite.pk).update(last_used_at=now)
+    invite_use_record(invite=invite, request=request, path=path, now=now)
     # The audit log gets at most one line per invite and hour, which keeps the timeline readable;
-    # InviteUse above keeps every request.
+    # InviteUse keeps every request countable.
     if _first_use_this_hour(invite):
         audit_record(
             organization=invite.evaluation.organization,

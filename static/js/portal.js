@@ -1,5 +1,6 @@
-// Vendor questionnaire: progress bars after out-of-band swaps, saving tables, and a visible state when a
-// save fails.
+// Vendor questionnaire: each field saves on its own (on change, and after a pause in typing), posting
+// only its own inputs; progress bars after out-of-band swaps; tables saved when focus leaves them; a
+// visible state when a save fails; a warning, and a last save, when the page is left with unsaved input.
 (function () {
   "use strict";
 
@@ -104,7 +105,119 @@
     htmx.trigger(area, "portal-save");
   });
 
-  document.addEventListener("htmx:oobAfterSwap", function (event) { applyWidths(event.target.parentNode || document); });
+  // The answer areas sit inside the section's form (so the plain Save button works without
+  // JavaScript), and htmx would post the whole form: keep only this question's own fields.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var area = answerArea(event.detail.elt);
+    var prefix = area ? area.getAttribute("data-fields") : null;
+    if (!prefix || event.detail.verb !== "post") {
+      return;
+    }
+    var params = event.detail.parameters;
+    Array.from(params.keys()).forEach(function (name) {
+      if (name.indexOf(prefix) !== 0) {
+        params.delete(name);
+      }
+    });
+  });
+
+  // Input not yet sent to the server: typed since the last save left, or a save that failed.
+  function markUnsaved(event) {
+    var area = answerArea(event.target);
+    if (!area || !area.hasAttribute("data-fields")) {
+      return;
+    }
+    area.setAttribute("data-unsaved", "");
+    var saved = area.querySelector(".save-slot .save-state-saved");
+    if (saved) {
+      saved.remove();  // "Saved" would no longer be true
+    }
+  }
+  // Captured on the way down, before htmx starts the save on the field's area and clears the mark.
+  document.addEventListener("input", markUnsaved, true);
+  document.addEventListener("change", markUnsaved, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var area = answerArea(event.detail.elt);
+    if (area && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+      area.removeAttribute("data-unsaved");  // what was typed from now on is unsaved again
+      area.setAttribute("data-in-flight", "");
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var area = answerArea(event.detail.elt);
+    if (!area || !area.hasAttribute("data-in-flight")) {
+      return;
+    }
+    area.removeAttribute("data-in-flight");
+    if (event.detail.successful) {
+      area.removeAttribute("data-save-failed");
+      area.removeAttribute("data-save-attempts");
+    } else {
+      area.setAttribute("data-unsaved", "");
+    }
+  });
+
+  // The field is not replaced by a save; its state beside it says whether the value was refused.
+  function markInvalid(state) {
+    var area = answerArea(state);
+    if (!area) {
+      return;
+    }
+    var invalid = Boolean(state.querySelector("[data-invalid]"));
+    area.querySelectorAll(".form-control").forEach(function (input) {
+      input.classList.toggle("is-invalid", invalid);
+      if (invalid) {
+        input.setAttribute("aria-invalid", "true");
+      } else {
+        input.removeAttribute("aria-invalid");
+      }
+    });
+  }
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    applyWidths(event.target.parentNode || document);
+    if (event.target.id && /-state$/.test(event.target.id)) {
+      markInvalid(event.target);
+    }
+  });
+
+  function pendingAreas() {
+    return Array.from(document.querySelectorAll(
+      ".answer-area[data-unsaved], .answer-area[data-in-flight], .answer-area[data-save-failed]"
+    ));
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    // A save already on its way is sent again on leaving (below); typed text not yet sent warns.
+    if (document.querySelector(".answer-area[data-unsaved], .answer-area[data-save-failed]")) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // Leaving anyway: what is still unsaved goes out as a plain form post the browser completes
+  // after the page is gone. A save that did arrive makes this one a harmless repeat.
+  window.addEventListener("pagehide", function () {
+    var form = document.querySelector("form[data-portal-form]");
+    var csrf = form ? form.querySelector("input[name=csrfmiddlewaretoken]") : null;
+    if (!csrf || !navigator.sendBeacon) {
+      return;
+    }
+    pendingAreas().forEach(function (area) {
+      var prefix = area.getAttribute("data-fields");
+      var data = new FormData(form);
+      Array.from(data.keys()).forEach(function (name) {
+        if (name !== "csrfmiddlewaretoken" && name.indexOf(prefix) !== 0) {
+          data.delete(name);
+        }
+      });
+      data.delete(prefix + "file");
+      navigator.sendBeacon(area.getAttribute("hx-post"), data);
+    });
+  });
+
   document.addEventListener("htmx:responseError", showFailure);
   document.addEventListener("htmx:sendError", showFailure);
 })();

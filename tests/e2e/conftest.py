@@ -51,20 +51,50 @@ def browser():
         browser.close()
 
 
+# What Chromium logs to the console when the Content-Security-Policy blocks something.
+CSP_VIOLATION_MARKERS = ("Content Security Policy", "violates the following", "Refused to apply inline style")
+
+
+def _is_csp_violation(text: str) -> bool:
+    return any(marker in text for marker in CSP_VIOLATION_MARKERS)
+
+
 @pytest.fixture
-def new_context(browser, live_server):
-    """Fresh browser contexts (like private windows) against the live server."""
+def csp_violations():
+    """Console messages of every page opened through `new_context` that report a CSP violation."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, live_server, csp_violations):
+    """Fresh browser contexts (like private windows) against the live server.
+
+    Any Content-Security-Policy violation logged by any of their pages fails the test: an inline
+    style or script that the policy blocks is a feature broken for real users.
+    """
     contexts = []
+
+    def watch(page) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(f"{page.url}: {message.text}")
+                if _is_csp_violation(message.text)
+                else None
+            ),
+        )
 
     def make():
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(15_000)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

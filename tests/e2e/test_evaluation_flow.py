@@ -167,7 +167,7 @@ def test_an_evaluation_from_invitation_to_decision_and_report(
     card.get_by_role("textbox").fill("Flags adults (18+) on medical and surgical wards at risk of sepsis.")
     card.get_by_role("textbox").press("Tab")
     wait_saved(question(vendor_page, "Describe the intended use of the product."))
-    vendor_page.get_by_role("link", name="Review and submit").click()
+    vendor_page.get_by_role("link", name="Review and submit", exact=True).click()
     vendor_page.get_by_role("button", name="Submit the questionnaire").click()
     expect(vendor_page.get_by_text("This is a read-only copy of your answers.")).to_be_visible()
 
@@ -294,7 +294,7 @@ def vendor_answers(page, link: str) -> None:
     expect(page.get_by_role("link", name="soc2-type2.pdf")).to_be_visible()
     expect(page.locator("#progress [role=progressbar]")).to_have_attribute("aria-valuenow", "100")
 
-    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("link", name="Review and submit", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="Review and submit")).to_be_visible()
     assert_accessible(page, context="portal review page")
     page.get_by_role("button", name="Submit the questionnaire").click()

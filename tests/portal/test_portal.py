@@ -50,18 +50,56 @@ def test_a_table_is_saved_when_focus_leaves_it_and_its_cells_keep_focus_across_s
     assert f'id="q-{questions.table.pk}-0-' in body
 
 
-def test_autosave_stores_the_answer_and_answers_with_the_saved_fragment(invite, questions, client):
+def test_autosave_answers_with_the_fields_saved_state_and_the_counts_only(invite, questions, client):
     response = client.post(
         portal_url(invite, f"q/{questions.phi.key}/"), answer_post(questions.phi, "yes"), **HTMX
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Saved" in body
-    assert f'id="q-{questions.phi.pk}"' in body
+    assert f'<div id="q-{questions.phi.pk}-state" hx-swap-oob="innerHTML">' in body
+    assert '<span class="save-state-saved">Saved</span>' in body
+    assert f'name="q{questions.phi.pk}-version" value="1"' in body
     assert 'id="progress" class="mb-3" hx-swap-oob="true"' in body
+    assert "<span>1 of 5</span>" in body
+    assert (
+        '<span id="nav-count-intended-use" class="badge text-bg-light" hx-swap-oob="true">1/3</span>' in body
+    )
+    # The field itself and the other section's count are not sent back.
+    assert f'id="q-{questions.phi.pk}"' not in body
+    assert f'name="q{questions.phi.pk}-value"' not in body
+    assert "nav-count-evidence" not in body
     answer = Answer.objects.get(question=questions.phi)
     assert (answer.value, answer.version, answer.updated_by_contact) == ("yes", 1, invite.contact)
+
+
+def test_an_autosave_that_changes_nothing_keeps_the_version(invite, questions, client):
+    url = portal_url(invite, f"q/{questions.phi.key}/")
+    client.post(url, answer_post(questions.phi, "yes"), **HTMX)
+    body = client.post(url, answer_post(questions.phi, "yes", version=1), **HTMX).content.decode()
     assert f'name="q{questions.phi.pk}-version" value="1"' in body
+    assert "Saved" in body
+    assert "nav-count-" not in body  # no count moved
+    assert Answer.objects.get(question=questions.phi).version == 1
+
+
+def test_text_fields_save_while_typing_and_choices_on_change(invite, questions, client):
+    body = client.get(portal_url(invite)).content.decode()
+    days_area = body[body.index(f'hx-post="/v/{invite.token}/q/{questions.days.key}/"') :][:200]
+    assert 'hx-trigger="change, input delay:1500ms" data-save-while-typing' in days_area
+    phi_area = body[body.index(f'hx-post="/v/{invite.token}/q/{questions.phi.key}/"') :][:200]
+    assert 'hx-trigger="change" hx-swap="none"' in phi_area
+    # Each field posts only its own inputs (portal.js trims the section form to this prefix).
+    assert f'data-fields="q{questions.days.pk}-"' in body
+
+
+def test_sections_end_with_previous_and_next_links(invite, questions, client):
+    first = client.get(portal_url(invite)).content.decode()
+    assert '<a class="btn btn-outline-primary" href="?section=evidence" rel="next">Next section' in first
+    assert 'rel="prev"' not in first
+    last = client.get(portal_url(invite) + "?section=evidence").content.decode()
+    assert 'href="?section=intended-use" rel="prev">← Previous section' in last
+    assert 'rel="next"' not in last
+    assert f'href="/v/{invite.token}/review/">Review and submit →</a>' in last
 
 
 def test_a_conditional_question_appears_at_once_and_disappears_again(invite, questions, client):
@@ -90,14 +128,20 @@ def test_progress_counts_only_visible_required_questions(invite, evaluation, que
     assert questions.zip.prompt not in body
 
 
-def test_a_validation_error_keeps_the_typed_value_next_to_the_field(invite, questions, client):
+def test_a_validation_error_is_shown_next_to_the_field_and_leaves_the_typed_text_alone(
+    invite, questions, client
+):
     response = client.post(
         portal_url(invite, f"q/{questions.days.key}/"), answer_post(questions.days, "400 days"), **HTMX
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "must be a number" in body
-    assert 'value="400 days"' in body
+    assert f'<div id="q-{questions.days.pk}-state" hx-swap-oob="innerHTML">' in body
+    assert '<div class="invalid-feedback d-block" role="alert">The answer must be a number' in body
+    assert '<span class="save-state-error" data-invalid>Not saved</span>' in body
+    # The field is not replaced, so what the vendor typed (and is still typing) stays as it is.
+    assert f'name="q{questions.days.pk}-value"' not in body
+    assert "progress" not in body
     assert not Answer.objects.exists()
     response = client.post(
         portal_url(invite, f"q/{questions.days.key}/"), answer_post(questions.days, "400"), **HTMX
@@ -131,7 +175,8 @@ def test_a_stale_save_shows_both_values_and_overwrites_nothing(invite, evaluatio
     assert "Someone else changed this answer" in body
     assert colleague.contact.name in body
     assert "45 days" in body  # the stored value
-    assert 'value="60"' in body  # what was just typed
+    assert "Your answer is in the field above." in body  # the field, with 60 in it, is left alone
+    assert f'name="q{questions.days.pk}-value"' not in body
     assert f'name="q{questions.days.pk}-version" value="2"' in body  # keeping mine is one more save
     assert Answer.objects.get(question=questions.days).value == 45
     client.post(url, answer_post(questions.days, "60", version=2), **HTMX)

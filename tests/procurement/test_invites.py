@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
@@ -188,20 +189,56 @@ def test_an_archived_evaluation_closes_its_links(invite, evaluation, client):
     assert client.get(portal_url(invite)).status_code == 404
 
 
-def test_every_use_is_logged_and_audited_at_most_hourly(invite, client):
+def test_every_use_is_counted_on_one_row_per_hour_and_audited_at_most_hourly(invite, client):
     client.get(portal_url(invite), HTTP_USER_AGENT="Browser/1.0", REMOTE_ADDR="203.0.113.9")
     client.get(portal_url(invite, "review/"), HTTP_USER_AGENT="Browser/1.0", REMOTE_ADDR="203.0.113.9")
-    uses = list(InviteUse.objects.filter(invite=invite).order_by("used_at"))
-    assert len(uses) == 2
-    assert uses[0].ip_address == "203.0.113.9"
-    assert uses[0].user_agent == "Browser/1.0"
-    assert uses[1].path == "/v/<token>/review/"
-    assert all(invite.token not in u.path for u in uses)
+    use = InviteUse.objects.get(invite=invite)
+    assert (use.ip_address, use.user_agent, use.path) == ("203.0.113.9", "Browser/1.0", "/v/<token>/")
+    # The second view wrote nothing: its use is counted in the cache until the next write.
+    assert use.use_count == 1
+    cache.delete(f"invite-use-written:{invite.pk}:203.0.113.9")  # the write interval has passed
+    client.get(portal_url(invite, "review/"), HTTP_USER_AGENT="Browser/1.0", REMOTE_ADDR="203.0.113.9")
+    use.refresh_from_db()
+    assert use.use_count == 3
+    assert invite.token not in use.path
     events = AuditEvent.objects.filter(kind=AuditEvent.Kind.INVITE_USED, evaluation=invite.evaluation)
     assert events.count() == 1
     assert invite.token not in str(events.get().data)
     invite.refresh_from_db()
-    assert invite.last_used_at is not None
+    assert invite.last_used_at == use.last_used_at
+
+
+def test_another_address_gets_its_own_row(invite, client):
+    client.get(portal_url(invite), REMOTE_ADDR="203.0.113.9")
+    client.get(portal_url(invite), REMOTE_ADDR="198.51.100.4")
+    rows = InviteUse.objects.filter(invite=invite).order_by("used_at")
+    assert [(u.ip_address, u.use_count) for u in rows] == [("203.0.113.9", 1), ("198.51.100.4", 1)]
+
+
+def test_a_page_view_within_the_minute_writes_nothing(invite, client):
+    from django.db import connection
+
+    client.get(portal_url(invite))
+    statements: list[str] = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args, seen=statements: seen.append(sql) or execute(sql, *args)
+    ):
+        assert client.get(portal_url(invite)).status_code == 200
+    writes = [s for s in statements if s.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+
+
+def test_without_the_cache_every_use_is_written_at_once(invite, client, monkeypatch, caplog):
+    from procurement.services import invites
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("cache down")
+
+    monkeypatch.setattr(invites.cache, "add", unreachable)
+    client.get(portal_url(invite))
+    client.get(portal_url(invite))
+    assert InviteUse.objects.get(invite=invite).use_count == 2
+    assert "Rate limit cache unavailable; invite use counting" in caplog.text
 
 
 def test_resolve_rejects_a_token_that_only_resembles_a_valid_one(invite, rf):

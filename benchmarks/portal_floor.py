@@ -1,0 +1,206 @@
+"""The vendor portal against its floor: the same gunicorn serving bare bytes and one ORM UPDATE.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_perf .venv/bin/python benchmarks/portal_floor.py
+    .venv/bin/python benchmarks/portal_floor.py --clients 8 --seconds 15 --workers 2 --threads 4
+
+Prepares evaluations of the library's 238-question template (as `load_autosave.py` does), then runs,
+one after the other on the same gunicorn configuration with the production settings:
+
+1. the vendor page (`GET /v/<token>/`) and the floor answering as many prebuilt bytes;
+2. the autosave of a text answer (`POST /v/<token>/q/<key>/`, htmx) and the floor running one ORM
+   UPDATE of an answer per request;
+
+each for --seconds with --clients keep-alive connections, and prints requests per second, the
+ratio floor / product beside its target, and the workers' resident memory afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import load_autosave as load
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dd_perf"
+PAGE_TARGET = 20.0
+SAVE_TARGET = 5.0
+
+
+async def _hammer(port: int, clients: list[dict], seconds: float, make_request) -> tuple[int, list[int]]:
+    """Each client sends its next request as soon as the previous answer arrived; counts the answers."""
+    deadline = time.perf_counter() + seconds
+    done = 0
+    sizes: list[int] = []
+
+    async def one(client: dict) -> None:
+        nonlocal done
+        # One connection per client, like a browser tab, keeping its cookies (the CSRF cookie).
+        conn = client.setdefault(("conn", port), load.Connection("127.0.0.1", port))
+        try:
+            while time.perf_counter() < deadline:
+                method, path, headers, body = make_request(client)
+                response = await conn.request(method, path, headers, body)
+                if response.status != 200:
+                    raise RuntimeError(f"{method} {path.split('/')[1]}…: HTTP {response.status}")
+                client["last"] = response.text
+                sizes.append(len(response.body))
+                done += 1
+        finally:
+            # The socket belongs to this event loop; the cookies stay for the next measurement.
+            await conn.close()
+
+    await asyncio.gather(*(one(c) for c in clients))
+    return done, sizes
+
+
+def _page_request(client: dict):
+    return "GET", f"/v/{client['token']}/", {}, b""
+
+
+def _save_request(client: dict):
+    last = client.get("last", "")
+    match = re.search(rf'name="q{client["pk"]}-version" value="(\d+)"', last)
+    if match:
+        client["version"] = int(match.group(1))
+    client["n"] = client.get("n", 0) + 1
+    body = urlencode(
+        {
+            f"q{client['pk']}-version": client.get("version", 0),
+            f"q{client['pk']}-value": f"text {client['n']}",
+        }
+    ).encode()
+    origin = f"http://127.0.0.1:{client['port']}"
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": client["csrf"],
+        "HX-Request": "true",
+        "Origin": origin,
+        "Referer": origin + f"/v/{client['token']}/",
+    }
+    return "POST", f"/v/{client['token']}/q/{client['key']}/", headers, body
+
+
+def _rate(done: int, seconds: float) -> float:
+    return done / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if urlsplit(database_url).hostname not in load.LOOPBACK:
+        parser.error("DATABASE_URL must name a PostgreSQL database on loopback")
+
+    with tempfile.TemporaryDirectory(prefix="portal-floor-") as tmp:
+        env = load.server_env(database_url, tmp)
+        created = load.ensure_database(database_url)
+        try:
+            load.django_setup(env)
+            vendors, _ = load.build(args.clients, seed=1)
+            from django.db import connections
+
+            from procurement.models import Answer
+
+            clients = []
+            for v in vendors:
+                text = next(q for q in v["questions"] if q["kind"] == "text")
+                clients.append({"token": v["token"], "key": text["key"], "pk": text["pk"], "evaluation": v})
+            connections.close_all()
+            log_path = Path(tmp) / "gunicorn.log"
+            results: dict[str, float] = {}
+            rss: list[float] = []
+
+            # The product.
+            port = load.free_port()
+            process, server = load.start_gunicorn(env, port, args.workers, args.threads, log_path)
+            try:
+                for c in clients:
+                    c["port"] = port
+                asyncio.run(_hammer(port, clients, 1.0, _page_request))  # warm-up: templates, caches
+                for c in clients:
+                    c["csrf"] = load.CSRF_RE.search(c["last"]).group(1)
+                done, sizes = asyncio.run(_hammer(port, clients, args.seconds, _page_request))
+                results["page"] = _rate(done, args.seconds)
+                page_size = int(statistics.median(sizes))
+                asyncio.run(_hammer(port, clients, 1.0, _save_request))
+                done, _ = asyncio.run(_hammer(port, clients, args.seconds, _save_request))
+                results["save"] = _rate(done, args.seconds)
+                rss = load.worker_rss_mb(process)
+            finally:
+                load.stop_gunicorn(process)
+
+            # The floor, on the same gunicorn configuration.
+            answers = {
+                a.evaluation_id: a.pk
+                for a in Answer.objects.filter(
+                    evaluation_id__in=[c["evaluation"]["evaluation"] for c in clients],
+                    question_id__in=[c["pk"] for c in clients],
+                )
+            }
+            connections.close_all()
+            for c in clients:
+                c["answer"] = answers[c["evaluation"]["evaluation"]]
+            port = load.free_port()
+            floor_env = {**env, "PYTHONPATH": str(load.ROOT)}
+            process, _ = load.start_gunicorn(
+                floor_env, port, args.workers, args.threads, log_path, app="benchmarks.floor_app:application"
+            )
+            try:
+
+                def bytes_request(client):
+                    return "GET", f"/bytes/{page_size}", {}, b""
+
+                def update_request(client):
+                    return "POST", f"/update?pk={client['answer']}", {}, b""
+
+                asyncio.run(_hammer(port, clients, 1.0, bytes_request))
+                done, _ = asyncio.run(_hammer(port, clients, args.seconds, bytes_request))
+                results["bytes"] = _rate(done, args.seconds)
+                done, _ = asyncio.run(_hammer(port, clients, args.seconds, update_request))
+                results["update"] = _rate(done, args.seconds)
+            finally:
+                load.stop_gunicorn(process)
+        finally:
+            if created and not args.keep:
+                from django.db import connections
+
+                connections.close_all()
+                load.drop_database(database_url)
+
+    page_ratio = results["bytes"] / results["page"]
+    save_ratio = results["update"] / results["save"]
+    load_average = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nvendor portal against its floor — gunicorn {server}")
+    print(
+        f"  {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average {load_average}, "
+        f"{args.clients} clients, {args.seconds:g} s per measurement, 238-question library template"
+    )
+    print(f"  vendor page GET      {results['page']:8.1f} req/s ({page_size:,} bytes)")
+    print(f"  floor: same bytes    {results['bytes']:8.1f} req/s")
+    print(f"  autosave POST        {results['save']:8.1f} req/s")
+    print(f"  floor: one UPDATE    {results['update']:8.1f} req/s")
+    page_met = "met" if page_ratio <= PAGE_TARGET else "MISSED"
+    save_met = "met" if save_ratio <= SAVE_TARGET else "MISSED"
+    print(f"  page ratio (floor / product)      {page_ratio:6.1f}x   target <= {PAGE_TARGET:g}x  {page_met}")
+    print(f"  autosave ratio (floor / product)  {save_ratio:6.1f}x   target <= {SAVE_TARGET:g}x  {save_met}")
+    print("  worker RSS after the product's runs: " + " / ".join(f"{r:.0f}" for r in rss) + " MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
