@@ -153,4 +153,10 @@ def test_the_version_2_demo_evaluation_is_clean_and_the_others_stay_on_version_1
     assert list(Finding.objects.filter(score_run=run).values_list("code", flat=True)) == []
     assert run.not_assessable == []
     assert early_warn.risk_tier == "low"
+    # The officer's intake: time-critical, so the inherent tier is high and every section is asked.
+    assert early_warn.inherent_tier == "high"
+    assert (
+        "It is used where minutes matter, so an error or an outage harms quickly."
+        in early_warn.inherent_reasons
+    )
     assert "EarlyWarn" in seeded

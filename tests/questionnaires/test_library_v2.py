@@ -130,3 +130,27 @@ def test_the_subgroup_knock_out_is_the_buyers_policy_citing_what_section_1557_re
     assert critical["reason"].startswith("Buyer policy: no subgroup performance testing.")
     assert "does not itself require subgroup testing" in critical["reason"]
     assert (critical["citation"], critical["standing"]) == ("45 CFR 92.210(b)-(c)", "law")
+
+
+def test_version_2_declares_an_intake_that_scopes_a_low_risk_use_to_four_sections(v2):
+    from questionnaires.engine.intake import in_scope, inherent_tier, validate_intake
+
+    assert validate_intake(v2["intake"]) == []
+    low = {
+        "phi": False,
+        "patient_facing": False,
+        "autonomy": "informs",
+        "time_critical": False,
+        "images_signals": False,
+        "generative": False,
+        "in_ehr": False,
+        "patients": "under_1000",
+    }
+    assert inherent_tier(v2["intake"], low).tier == "low"
+    asked = [s["key"] for s in v2["sections"] if in_scope(s["asked_from"], "low")]
+    assert asked == ["intended-use", "training-data", "bias", "security"]
+    assert sum(len(s["questions"]) for s in v2["sections"] if s["key"] in asked) < 255 / 2
+    autonomous = {**low, "autonomy": "autonomous", "patient_facing": True}
+    assert inherent_tier(v2["intake"], autonomous).tier == "critical"
+    assert inherent_tier(v2["intake"], {**low, "phi": True}).tier == "moderate"
+    assert all(in_scope(s["asked_from"], "moderate") for s in v2["sections"])

@@ -27,6 +27,7 @@ from procurement.models import Answer, Evaluation, EvidenceFile, Finding, Invite
 from procurement.services.answers import answer_save
 from procurement.services.evaluations import evaluation_create
 from procurement.services.evidence import evidence_upload
+from procurement.services.intake import evaluation_intake_record
 from procurement.services.invites import invite_send
 from procurement.services.reviews import decision_record, section_sign_off
 from procurement.services.submission import evaluation_submit
@@ -118,6 +119,21 @@ DEMO_VENDORS = [
 # The library version each demo product is evaluated on (default 1): EarlyWarn shows version 2,
 # whose structured facts the consistency checks read; the others keep their version 1 results.
 LIBRARY_VERSION_OF = {"EarlyWarn": 2}
+# The officer's inherent-risk intake, for the demo products evaluated on a template that has one:
+# EarlyWarn alerts ward staff to deterioration (time-critical, inside the EHR), so every section is
+# asked.
+INTAKE_OF = {
+    "EarlyWarn": {
+        "phi": True,
+        "patient_facing": False,
+        "autonomy": "informs",
+        "time_critical": True,
+        "images_signals": False,
+        "generative": False,
+        "in_ehr": True,
+        "patients": "1000_to_100000",
+    }
+}
 DEMO_USERS = [
     ("admin", "Avery", "Admin", Role.ADMIN),
     ("officer", "Olivia", "Officer", Role.OFFICER),
@@ -245,6 +261,9 @@ class Command(BaseCommand):
                 status
             )
 
+        intake = INTAKE_OF.get(evaluation.product.name)
+        if intake and evaluation.template.intake and not evaluation.inherent_tier and not reached(SENT):
+            evaluation_intake_record(evaluation=evaluation, answers=intake, user=officer)
         if goal >= PROGRESS.index(SENT) and not reached(SENT):
             contact = Contact.objects.filter(vendor=evaluation.product.vendor_id).order_by("pk").first()
             invite_send(evaluation=evaluation, contacts=[contact], invited_by=officer)
