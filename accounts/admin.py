@@ -40,5 +40,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AccountEvent)
 class AccountEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "organization", "actor_label", "subject_label", "ip_address"]
+    list_display = [
+        "created_at",
+        "kind",
+        "organization",
+        "actor_label",
+        "subject_label",
+        "detail",
+        "ip_address",
+    ]
     list_filter = ["kind"]

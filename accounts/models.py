@@ -138,6 +138,8 @@ class AccountEvent(models.Model):
         TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset by an administrator"
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Recovery codes generated"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
+        API_TOKEN_CREATED = "api_token_created", "Personal API token created"
+        API_TOKEN_REVOKED = "api_token_revoked", "Personal API token revoked"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -148,6 +150,8 @@ class AccountEvent(models.Model):
     subject = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     subject_label = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # What else identifies the change: for a token its name, prefix and where it was made.
+    detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

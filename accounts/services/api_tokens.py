@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, Membership, Organization, User
+from accounts.models import AccountEvent, ApiToken, Membership, Organization, User
 from accounts.roles import Perm, role_has_perm
 from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE, two_factor_missing
 
@@ -31,6 +31,19 @@ LAST_USED_PRECISION = datetime.timedelta(minutes=5)
 
 def api_token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _record_account_event(*, kind: str, user: User, organization: Organization, detail: str) -> None:
+    label = (user.get_full_name() or user.get_username())[:200]
+    AccountEvent.objects.create(
+        organization=organization,
+        kind=kind,
+        actor=user,
+        actor_label=label,
+        subject=user,
+        subject_label=label,
+        detail=detail[:300],
+    )
 
 
 def api_tokens_of(*, user: User, organization: Organization) -> QuerySet[ApiToken]:
@@ -69,6 +82,12 @@ def api_token_create(
         prefix=secret[:8],
         expires_at=expires_at,
     )
+    _record_account_event(
+        kind=AccountEvent.Kind.API_TOKEN_CREATED,
+        user=user,
+        organization=organization,
+        detail=f"{token.name!r} ({token.prefix}…), via {via}",
+    )
     audit_log.info(
         "api_token_created",
         user_id=user.pk,
@@ -90,6 +109,12 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        _record_account_event(
+            kind=AccountEvent.Kind.API_TOKEN_REVOKED,
+            user=user,
+            organization=token.organization,
+            detail=f"{token.name!r} ({token.prefix}…)",
+        )
         audit_log.info(
             "api_token_revoked",
             user_id=user.pk,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import AccountEvent, ApiToken
 from accounts.roles import Role
 from accounts.services.api_tokens import api_token_hash, api_token_resolve
 from accounts.services.two_factor import TWO_FACTOR_MISSING_MESSAGE
@@ -56,6 +56,10 @@ def test_it_prints_a_working_token_once_and_stores_only_its_hash(officer, org, c
     assert audit["token"] == str(token.public_id)
     assert audit["token_prefix"] == token.prefix
     assert secret not in caplog.text
+    # The same account event as the page writes, kept in the database.
+    event = AccountEvent.objects.get(kind=AccountEvent.Kind.API_TOKEN_CREATED)
+    assert (event.actor, event.subject, event.organization) == (officer, officer, org)
+    assert event.detail == f"'ServiceNow sync' ({token.prefix}…), via create_api_token command"
 
 
 def test_without_an_expiry_the_token_never_expires(officer):
@@ -71,6 +75,8 @@ def test_the_page_writes_the_same_audit_line(officer_client, caplog):
     assert audit["event"] == "api_token_created"
     assert audit["via"] == "page"
     assert audit["token"] == str(ApiToken.objects.get().public_id)
+    event = AccountEvent.objects.get(kind=AccountEvent.Kind.API_TOKEN_CREATED)
+    assert event.detail.endswith(", via page")
 
 
 @pytest.mark.parametrize(
@@ -106,3 +112,13 @@ def test_a_blank_name_or_a_past_expiry_is_refused(officer):
         _run(officer.username, organization="riverside", name="Sync", expires_in_days=0)
     assert str(past.value) == "--expires-in-days must be a positive number of days."
     assert not ApiToken.objects.exists()
+
+
+def test_revoking_a_token_is_an_account_event_too(officer, org):
+    from accounts.services.api_tokens import api_token_create, api_token_revoke
+
+    token, _ = api_token_create(user=officer, organization=org, name="Coupa")
+    api_token_revoke(token=token, user=officer)
+    api_token_revoke(token=token, user=officer)  # a second revoke records nothing more
+    [event] = AccountEvent.objects.filter(kind=AccountEvent.Kind.API_TOKEN_REVOKED)
+    assert (event.actor, event.organization, event.detail) == (officer, org, f"'Coupa' ({token.prefix}…)")
