@@ -55,7 +55,7 @@ def test_an_upload_saves_the_answers_and_lists_each_refused_cell(client, invite,
     body = response.content.decode()
     assert "Workbook read: 1 answers saved." in body
     assert "<td>1. Intended use</td><td>E5</td>" in body
-    assert "The answer must be at most 365." in body
+    assert "The answer must be between 0 and 365 days." in body
     assert Answer.objects.get(question=questions.phi).value == "yes"
     assert not Answer.objects.filter(question=questions.days).exists()
 

@@ -164,7 +164,7 @@ def test_a_formula_typed_in_a_cell_is_refused(invite, evaluation):
         ("basics.yes", "Maybe", "Choose yes or no."),
         ("basics.single", "Option C", "Choose one of the listed options."),
         ("basics.short", "x" * 201, "Keep the answer within 200 characters (it has 201)."),
-        ("basics.number", 400, "The answer must be at most 365."),
+        ("basics.number", 400, "The answer must be between 0 and 365 days."),
         ("basics.number", "twelve", "The answer must be a number, for example 12 or 12.5."),
         ("evidence.date", "31/03/2024", "Enter a real date as YYYY-MM-DD, for example 2024-03-31."),
         ("evidence.date", datetime.date(1800, 1, 1), "Enter a date between the years 1900 and 2200."),

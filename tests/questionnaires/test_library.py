@@ -179,17 +179,20 @@ def test_file_is_formatted_utf8_json_named_after_its_slug(path):
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
 def test_file_has_every_key_of_the_format_in_order(path):
     template = load(path)
-    assert list(template) == TOP_KEYS
+    # Version 1 files were written before templates had an intake and parts an inherent tier.
+    later = template["version"] > 1
+    assert list(template) == (TOP_KEYS[:-1] + ["intake", "sections"] if later else TOP_KEYS)
     assert template["format"] == "clinical-ai-dd-template/1"
     assert isinstance(template["version"], int)
     assert template["version"] >= 1
     assert template["name"]
     assert template["description"]
     for section in template["sections"]:
-        assert list(section) == SECTION_KEYS, section.get("key")
+        expected_section = [*SECTION_KEYS[:-1], "asked_from", "questions"] if later else SECTION_KEYS
+        assert list(section) == expected_section, section.get("key")
         for question in section["questions"]:
             # Version 1 files were written before questions could declare a fact.
-            expected = [*QUESTION_KEYS, "fact"] if template["version"] > 1 else QUESTION_KEYS
+            expected = [*QUESTION_KEYS, "asked_from", "fact"] if later else QUESTION_KEYS
             assert list(question) == expected, question.get("key")
 
 
