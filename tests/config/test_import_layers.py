@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["config", "accounts", "questionnaires", "vendors", "procurement", "reports", "portal", "api", "demo"]
+APPS = [
+    "config",
+    "accounts",
+    "questionnaires",
+    "vendors",
+    "procurement",
+    "reports",
+    "search",
+    "portal",
+    "api",
+    "demo",
+]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -57,12 +57,12 @@ def test_a_pin_changed_without_relocking_fails(copy):
 
 
 def test_a_new_requirement_missing_from_the_lock_fails(copy):
-    _edit(copy / "requirements-dev.txt", "pytest==", "moto==5.2.5\npytest==")
+    _edit(copy / "requirements-dev.txt", "pytest==", "not-a-locked-package==1.0.0\npytest==")
     done = _run(copy)
     assert done.returncode == 1
     assert (
         done.stderr.splitlines()[0]
-        == "requirements-dev.txt pins moto==5.2.5, which requirements-dev.lock lacks"
+        == "requirements-dev.txt pins not-a-locked-package==1.0.0, which requirements-dev.lock lacks"
     )
 
 

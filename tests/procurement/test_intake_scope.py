@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from procurement.models import AuditEvent, Evaluation
 from procurement.selectors import evaluation_snapshot, scope_summary, vendor_progress
@@ -250,3 +252,26 @@ def test_list_progress_reads_a_fixed_number_of_queries(org, officer, django_asse
     QuestionFactory(section=evaluations[0].template.sections.first(), is_required=True)
     with django_assert_num_queries(2):  # the published templates are cached now
         vendor_progress(evaluations)
+
+
+INTAKE_VALUES = st.one_of(
+    st.sampled_from(["yes", "no", "informs", "autonomous", "", "YES", "maybe", "true", "0"]),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(["phi", "patient_facing", "autonomy", "colour"]), INTAKE_VALUES))
+def test_random_intake_answers_are_recorded_whole_or_refused_beside_the_field(officer_client, scoped, data):
+    evaluation = Evaluation.objects.get(pk=scoped.first.template.evaluations.get().pk)
+    before = evaluation.inherent_tier
+    response = officer_client.post(reverse("evaluation_intake", args=[evaluation.public_id]), data)
+    assert response.status_code in (200, 302)
+    evaluation.refresh_from_db()
+    if response.status_code == 200:
+        # Refused: the reason is next to a field and nothing changed.
+        assert b"invalid-feedback" in response.content
+        assert evaluation.inherent_tier == before
+    else:
+        assert evaluation.inherent_tier in ("low", "moderate", "high", "critical")
+        assert set(evaluation.intake_answers) == {"phi", "patient_facing", "autonomy"}

@@ -181,7 +181,7 @@ def test_file_has_every_key_of_the_format_in_order(path):
     template = load(path)
     # Version 1 files were written before templates had an intake and parts an inherent tier.
     later = template["version"] > 1
-    assert list(template) == (TOP_KEYS[:-1] + ["intake", "sections"] if later else TOP_KEYS)
+    assert list(template) == ([*TOP_KEYS[:-1], "intake", "sections"] if later else TOP_KEYS)
     assert template["format"] == "clinical-ai-dd-template/1"
     assert isinstance(template["version"], int)
     assert template["version"] >= 1

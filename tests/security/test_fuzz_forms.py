@@ -899,6 +899,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "ImportForm": "test_importing_a_mutated_or_random_template_file_is_refused_cleanly",
         "ConditionForm": "decision_record (the conditions formset)",
         "ProductChoiceField": "a field, not a form",
+        "IntakeForm": "tests/procurement/test_intake_scope.py (random intake answers)",
     }
     by_form = {
         "OrganizationSwitchForm": "organization_switch",
