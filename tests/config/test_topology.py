@@ -73,9 +73,13 @@ def host_command(words: list[str], workdir: Path) -> list[str]:
     """A compose command as this machine runs it: the virtualenv's programs, the repository's files."""
     program = sys.executable if words[0] == "python" else str(BIN / words[0])
     files = {"manage.py": str(ROOT / "manage.py"), "gunicorn.conf.py": str(ROOT / "gunicorn.conf.py")}
-    rest = [files.get(word, word) for word in words[1:]]
-    # Beat's schedule file: in its own working directory rather than the container's /tmp.
-    return [program, *(str(workdir / "celerybeat-schedule") if w.startswith("/tmp/") else w for w in rest)]
+    # Beat's schedule file: in its own working directory rather than the container's /tmp (decided on
+    # the compose words, before they become this checkout's paths, which may lie under /tmp too).
+    rest = [
+        str(workdir / "celerybeat-schedule") if word.startswith("/tmp/") else files.get(word, word)
+        for word in words[1:]
+    ]
+    return [program, *rest]
 
 
 def compose_commands(service: str) -> list[list[str]]:

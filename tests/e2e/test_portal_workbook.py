@@ -51,7 +51,7 @@ def test_a_vendor_imports_a_filled_workbook_sees_each_cell_then_submits(page, or
     refused = page.locator("#workbook-invalid tbody tr")
     expect(refused).to_have_count(2)
     expect(refused.nth(0)).to_contain_text("1. Basics")
-    expect(refused.nth(0)).to_contain_text("The answer must be at most 365.")
+    expect(refused.nth(0)).to_contain_text("The answer must be between 0 and 365 days.")
     expect(refused.nth(1)).to_contain_text("2. Evidence")
     expect(refused.nth(1)).to_contain_text("Enter a real date as YYYY-MM-DD, for example 2024-03-31.")
     assert_accessible(page, context="the upload result")

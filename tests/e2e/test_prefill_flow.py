@@ -79,7 +79,7 @@ def test_a_vendor_imports_its_model_card_confirms_the_answers_and_submits(page, 
     phi.get_by_label("No").check()
     expect(phi.locator(".save-state-saved")).to_have_text("Saved")
 
-    page.get_by_role("link", name=re.compile("Source attributes")).click()
+    page.locator("#section-nav").get_by_role("link", name=re.compile("Source attributes")).click()
     question(page, "P2. Funding source.").get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Answer confirmed.")).to_be_visible()
     # Editing a prefilled answer confirms it and marks it changed.

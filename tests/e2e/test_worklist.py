@@ -66,12 +66,12 @@ def test_search_my_tasks_notifications_and_settings_in_the_browser(page, org, of
     expect(panel.get_by_role("link", name="Record the decision")).to_be_visible()
     expect(panel.get_by_role("link", name="Bias audit within 90 days")).to_be_visible()
     # At 1280 px the search box and the bell sit in the bar, not in a collapsed menu.
-    expect(page.get_by_role("searchbox", name="Search vendors, products")).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Search the organization")).to_be_visible()
     expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
     assert_accessible(page, context="dashboard")
 
     # Search from the navigation bar; the match is highlighted, the hostile markup shown as text.
-    page.get_by_role("searchbox", name="Search vendors, products").fill("calibration")
+    page.get_by_role("searchbox", name="Search the organization").fill("calibration")
     page.keyboard.press("Enter")
     expect(page.locator("#search-summary")).to_have_text("1 result for “calibration”.")
     expect(page.locator(".search-snippet mark")).to_have_text("calibration")
