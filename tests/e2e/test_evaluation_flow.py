@@ -206,7 +206,7 @@ def test_an_evaluation_from_invitation_to_decision_and_report(
     expect(score.get_by_text("100.00", exact=True)).to_be_visible()
     assert_accessible(compliance_page, context="evaluation detail (compliance, score panel)")
     compliance_page.get_by_role("button", name="Generate report").click()
-    download_link = compliance_page.get_by_role("link", name=re.compile("Download"))
+    download_link = compliance_page.locator(".report-panel").get_by_role("link", name=re.compile("Download"))
     expect(download_link).to_be_visible(timeout=30_000)
     with compliance_page.expect_download() as download_info:
         download_link.click()

@@ -91,7 +91,7 @@ def test_a_vendor_imports_its_model_card_confirms_the_answers_and_submits(page, 
         "Changed after prefilling"
     )
 
-    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("link", name="Review and submit", exact=True).click()
     assert_accessible(page, context="review before submit")
     page.get_by_role("button", name="Submit the questionnaire").click()
     expect(page.get_by_text("Thank you: your answers were submitted.")).to_be_visible()
@@ -198,7 +198,7 @@ def test_a_reassessment_starts_from_the_last_answers_and_needs_only_the_changes(
         vendor.get_by_role("button", name="Confirm the prefilled answers in this section").click()
         expect(vendor.get_by_text(re.compile(r"\d prefilled answers? confirmed\."))).to_be_visible()
     assert edits == 5
-    vendor.get_by_role("link", name="Review and submit").click()
+    vendor.get_by_role("link", name="Review and submit", exact=True).click()
     vendor.get_by_role("button", name="Submit the questionnaire").click()
     expect(vendor.get_by_text("Thank you: your answers were submitted.")).to_be_visible()
 
