@@ -156,3 +156,38 @@ def test_a_long_key_is_refused():
         "intake.items[3].key: give a key of 1 to 60 characters."
     ]
     assert _broken(lambda s: s["items"].append({"key": "k" * 60, "prompt": "P?", "type": "yes_no"})) == []
+
+
+def test_the_error_names_each_item_and_its_message():
+    with pytest.raises(IntakeError) as caught:
+        clean_intake_answers(
+            SAMPLE_INTAKE, {"phi": "perhaps", "patient_facing": "true", "autonomy": "informs"}
+        )
+    assert str(caught.value) == "phi: Choose one of the offered answers."
+
+
+def test_true_and_false_written_out_read_as_yes_and_no():
+    raw = {"phi": " TRUE ", "patient_facing": "false", "autonomy": "autonomous"}
+    assert clean_intake_answers(SAMPLE_INTAKE, raw) == {
+        "phi": True,
+        "patient_facing": False,
+        "autonomy": "autonomous",
+    }
+
+
+def test_a_declaration_without_items_or_rules_cleans_nothing_and_is_low():
+    assert clean_intake_answers({}, {}) == {}
+    assert inherent_tier({}, {"phi": True}) == IntakeResult(tier="low", reasons=())
+    with pytest.raises(IntakeError) as caught:
+        clean_intake_answers({}, {"phi": True})
+    assert caught.value.errors == {"phi": "This is not an item of the intake."}
+
+
+def test_every_broken_rule_is_reported_not_only_the_first():
+    def broken(spec):
+        spec["rules"] = ["x", {"tier": "severe", "reason": "R.", "when": [{"item": "phi", "equals": True}]}]
+
+    assert _broken(broken) == [
+        "intake.rules[0]: must be an object.",
+        "intake.rules[1].tier: must be one of low, moderate, high, critical.",
+    ]
