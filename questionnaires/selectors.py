@@ -40,29 +40,11 @@ def template_structure(template: Template) -> tuple[list[Section], list[Question
     would dominate the request. Drafts are always read fresh. Callers get shallow copies, so
     nothing one request sets on an instance is seen by another.
     """
-    cacheable = template.status != Template.Status.DRAFT
-    # The random public id guards against a reused primary key (a rolled-back insert).
-    key = (template.pk, template.public_id)
-    if cacheable:
-        with _lock:
-            cached = _cache.get(key)
-            if cached is not None:
-                _cache.move_to_end(key)
-        if cached is not None:
-            return [_shallow_copy(s) for s in cached[0]], [_shallow_copy(q) for q in cached[1]]
-    sections = list(Section.objects.filter(template_id=template.pk).order_by("order", "id"))
-    order = {s.pk: i for i, s in enumerate(sections)}
-    questions = sorted(
-        Question.objects.filter(template_id=template.pk),
-        key=lambda q: (order.get(q.section_id, 0), q.order, q.pk),
-    )
-    if cacheable:
-        with _lock:
-            _cache[key] = (sections, questions)
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-        return [_shallow_copy(s) for s in sections], [_shallow_copy(q) for q in questions]
-    return sections, questions
+    return template_structures([template])[template.pk]
+
+
+def _copies(structure: tuple[list[Section], list[Question]]) -> tuple[list[Section], list[Question]]:
+    return [_shallow_copy(s) for s in structure[0]], [_shallow_copy(q) for q in structure[1]]
 
 
 def template_structures(templates) -> dict[int, tuple[list[Section], list[Question]]]:
@@ -71,16 +53,16 @@ def template_structures(templates) -> dict[int, tuple[list[Section], list[Questi
     found: dict[int, tuple[list[Section], list[Question]]] = {}
     missing = []
     for template in {t.pk: t for t in templates}.values():
+        # The random public id guards against a reused primary key (a rolled-back insert).
         key = (template.pk, template.public_id)
         cached = None
         if template.status != Template.Status.DRAFT:
             with _lock:
                 cached = _cache.get(key)
+                if cached is not None:
+                    _cache.move_to_end(key)
         if cached is not None:
-            found[template.pk] = (
-                [_shallow_copy(s) for s in cached[0]],
-                [_shallow_copy(q) for q in cached[1]],
-            )
+            found[template.pk] = _copies(cached)
         else:
             missing.append(template)
     if not missing:
@@ -94,15 +76,13 @@ def template_structures(templates) -> dict[int, tuple[list[Section], list[Questi
     for template in missing:
         order = {s.pk: i for i, s in enumerate(sections[template.pk])}
         ordered = sorted(questions[template.pk], key=lambda q: (order.get(q.section_id, 0), q.order, q.pk))
-        if template.status != Template.Status.DRAFT:
-            with _lock:
-                _cache[(template.pk, template.public_id)] = (sections[template.pk], ordered)
-                while len(_cache) > _CACHE_SIZE:
-                    _cache.popitem(last=False)
-            found[template.pk] = (
-                [_shallow_copy(s) for s in sections[template.pk]],
-                [_shallow_copy(q) for q in ordered],
-            )
-        else:
-            found[template.pk] = (sections[template.pk], ordered)
+        structure = (sections[template.pk], ordered)
+        if template.status == Template.Status.DRAFT:
+            found[template.pk] = structure
+            continue
+        with _lock:
+            _cache[(template.pk, template.public_id)] = structure
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        found[template.pk] = _copies(structure)
     return found
