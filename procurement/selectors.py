@@ -165,9 +165,15 @@ class EvaluationSnapshot:
 def _state(
     questions: list[Question], answers: dict[int, Answer], files: dict[int, list[EvidenceFile]]
 ) -> QuestionnaireState:
-    counts = {qid: len(fs) for qid, fs in files.items()}
+    return _state_over_counts(questions, answers, {qid: len(fs) for qid, fs in files.items()})
+
+
+def _state_over_counts(
+    questions: list[Question], answers: dict[int, Answer], file_counts: dict[int, int]
+) -> QuestionnaireState:
+    # A prefilled answer counts once the vendor confirmed it.
     pending = frozenset(qid for qid, answer in answers.items() if answer.is_pending)
-    return QuestionnaireState(questions=questions, answers=answers, file_counts=counts, pending=pending)
+    return QuestionnaireState(questions=questions, answers=answers, file_counts=file_counts, pending=pending)
 
 
 def scoped_structure(
@@ -366,14 +372,7 @@ def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
     progress = {}
     for evaluation in evaluations:
         _, questions, _ = scoped_structure(evaluation, *structures[evaluation.template_id])
-        given = answers[evaluation.pk]
-        state = QuestionnaireState(
-            questions=questions,
-            answers=given,
-            file_counts=files[evaluation.pk],
-            # A prefilled answer counts once the vendor confirmed it.
-            pending=frozenset(qid for qid, answer in given.items() if answer.is_pending),
-        )
+        state = _state_over_counts(questions, answers[evaluation.pk], files[evaluation.pk])
         done, total = state.progress()
         progress[evaluation.pk] = VendorProgress(
             done=done, total=total, last_active_at=last.get(evaluation.pk)
