@@ -42,6 +42,15 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
         REMINDER_SENT = "reminder_sent", "Reminder sent"
         WORKBOOK_IMPORTED = "workbook_imported", "Workbook imported"
+        EVIDENCE_DESCRIBED = "evidence_described", "Evidence described"
+        EVIDENCE_EXPIRED = "evidence_expired", "Evidence expired"
+        TEMPLATE_UPGRADED = "template_upgraded", "Template upgraded"
+        REMEDIATION_OPENED = "remediation_opened", "Remediation item opened"
+        REMEDIATION_UPDATED = "remediation_updated", "Remediation item updated"
+        REMEDIATION_MESSAGE = "remediation_message", "Remediation message"
+        MODEL_VERSION_REPORTED = "model_version_reported", "Model version reported"
+        REASSESSMENT_OPENED = "reassessment_opened", "Re-assessment opened"
+        WEBHOOK_CHANGED = "webhook_changed", "Webhook changed"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey(
