@@ -12,14 +12,17 @@ if env("TEST_WORKER_EMAIL_DIR", default=""):
     EMAIL_FILE_PATH = env("TEST_WORKER_EMAIL_DIR")
 # Eager unless a test starts real worker and beat processes, which must publish to the broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
-MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a real Celery worker process can open the same test database.
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
+else:
+    # Its own folder, so that a PostgreSQL run beside a SQLite run in one checkout never sees its files.
+    PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private-postgresql"
+MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 
 # The demo organization and its seed command exist only where demo data belongs.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
