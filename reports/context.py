@@ -19,6 +19,7 @@ from procurement.models import AuditEvent, Evaluation, EvidenceFile, Finding, Sc
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot, scope_summary
 from questionnaires.engine.display import format_number, format_score, format_size
 from questionnaires.models import Question, Section
+from reports.audit_trail import condensed_trail
 
 CONFIDENTIALITY_LABEL = "Confidential: internal procurement record. Do not forward outside the organization."
 VENDOR_CONFIDENTIALITY_LABEL = "Confidential: shared between the vendor and the buying organization."
@@ -262,9 +263,17 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
             }
         )
 
+    trail = list(evaluation.audit_events.exclude(kind__in=READ_ONLY_EVENTS).order_by("created_at", "id"))
     timeline = [
-        {"at": _dt(e.created_at), "actor": e.actor_label, "kind": e.get_kind_display(), "summary": e.summary}
-        for e in evaluation.audit_events.exclude(kind__in=READ_ONLY_EVENTS).order_by("created_at", "id")
+        {
+            "at": _dt(row.first_at),
+            "actor": row.actor,
+            "kind": row.kind,
+            "summary": row.summary
+            if row.events == 1
+            else f"{row.summary}: {row.events} saves, the last at {_dt(row.last_at)}",
+        }
+        for row in condensed_trail(trail)
     ]
     conditions = [
         {
@@ -307,6 +316,7 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
         "sections": sections,
         "appendix": {
             "timeline": timeline,
+            "timeline_events": len(trail),
             "method": {
                 "rules_version": run.rules_version if run else "",
                 "scored_at": _dt(run.finished_at) if run else "",

@@ -4,7 +4,9 @@ open in a spreadsheet."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import json
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -110,6 +112,27 @@ def evaluations_xlsx(evaluations: Iterable[Evaluation]) -> bytes:
 
 def answers_csv(evaluation: Evaluation) -> bytes:
     return _csv(answers_table(evaluation))
+
+
+AUDIT_TRAIL_COLUMNS = ["When (UTC)", "Who", "Event", "Kind code", "Summary", "IP address", "Details (JSON)"]
+
+
+def audit_trail_csv(evaluation: Evaluation) -> bytes:
+    """Every audit event of the evaluation, reads included, one row each: the record the PDF folds."""
+    rows: list[list] = [AUDIT_TRAIL_COLUMNS]
+    for event in evaluation.audit_events.order_by("created_at", "id"):
+        rows.append(
+            [
+                event.created_at.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+                event.actor_label,
+                event.get_kind_display(),
+                event.kind,
+                event.summary,
+                event.ip_address or "",
+                json.dumps(event.data, sort_keys=True, ensure_ascii=False) if event.data else "",
+            ]
+        )
+    return _csv(rows)
 
 
 def answers_xlsx(evaluation: Evaluation) -> bytes:

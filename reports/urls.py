@@ -10,6 +10,7 @@ urlpatterns = [
     path("evaluations/<uuid:public_id>/changes/", views.reassessment_changes, name="reassessment_changes"),
     path("evaluations/<uuid:public_id>/answers.csv", views.answers_csv, name="answers_csv"),
     path("evaluations/<uuid:public_id>/answers.xlsx", views.answers_xlsx, name="answers_xlsx"),
+    path("evaluations/<uuid:public_id>/audit-trail.csv", views.audit_trail_csv, name="audit_trail_csv"),
     path("evaluations/export/", views.evaluations_export, name="evaluations_export"),
     path(
         "evaluations/<uuid:public_id>/model-card.xml",

@@ -210,9 +210,9 @@ def reassessment_changes(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
-def _export_name(evaluation: Evaluation, extension: str) -> str:
+def _export_name(evaluation: Evaluation, extension: str, *, prefix: str = "answers") -> str:
     product = evaluation.product
-    return f"answers-{slugify(f'{product.vendor.legal_name} {product.name} {product.version}')}.{extension}"
+    return f"{prefix}-{slugify(f'{product.vendor.legal_name} {product.name} {product.version}')}.{extension}"
 
 
 @require_GET
@@ -221,6 +221,17 @@ def answers_csv(request: HttpRequest, public_id) -> HttpResponse:
     evaluation = _evaluation(request, public_id)
     response = HttpResponse(exports.answers_csv(evaluation), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(evaluation, "csv")}"'
+    return response
+
+
+@require_GET
+@member_required(Perm.VIEW_REPORTS)
+def audit_trail_csv(request: HttpRequest, public_id) -> HttpResponse:
+    evaluation = _evaluation(request, public_id)
+    response = HttpResponse(exports.audit_trail_csv(evaluation), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_export_name(evaluation, "csv", prefix="audit-trail")}"'
+    )
     return response
 
 
