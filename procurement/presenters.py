@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from procurement.models import (
@@ -90,3 +90,129 @@ def review_sections(evaluation: Evaluation) -> list[SectionRows]:
         if rows:
             sections.append(SectionRows(section=section, rows=rows))
     return sections
+
+
+# The review workspace's filters: what a reviewer narrows a long questionnaire to.
+WORKSPACE_FILTERS = {
+    "all": "All questions",
+    "findings": "Findings only",
+    "unanswered": "Unanswered",
+    "changed": "Changed since the last round",
+    "carried": "Carried forward",
+    "mine": "My sections",
+    "comments": "Has comments",
+}
+
+
+@dataclass
+class WorkspaceRow(QuestionRow):
+    findings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WorkspaceSection:
+    section: Section
+    rows: list[WorkspaceRow]
+    total: int
+
+
+@dataclass
+class ReviewWorkspace:
+    """One section of the questionnaire, narrowed by a filter, with counts for the navigation."""
+
+    show: str
+    sections: list[WorkspaceSection]
+    current: WorkspaceSection | None
+    filter_counts: dict[str, int]
+
+    @property
+    def previous(self) -> WorkspaceSection | None:
+        index = self._index()
+        return self.sections[index - 1] if index is not None and index > 0 else None
+
+    @property
+    def next(self) -> WorkspaceSection | None:
+        index = self._index()
+        return self.sections[index + 1] if index is not None and index + 1 < len(self.sections) else None
+
+    def _index(self) -> int | None:
+        if self.current is None:
+            return None
+        return next(i for i, s in enumerate(self.sections) if s.section.pk == self.current.section.pk)
+
+
+def _changed_since_last_round(row: QuestionRow) -> bool:
+    answer = row.answer
+    if answer is None:
+        return False
+    return row.changed_since_clarification or (bool(answer.source) and answer.prefill_state == "changed")
+
+
+def review_workspace(
+    evaluation: Evaluation, *, user_id: int, show: str = "all", section_key: str = ""
+) -> ReviewWorkspace:
+    """The workspace's read model, in a fixed number of queries whatever the questionnaire's size.
+
+    Comments are counted here and loaded per question on demand, so a page carries one section's
+    answers and never every thread of the evaluation.
+    """
+    from procurement.models import Finding, ReviewerAssignment, ScoreRun
+
+    show = show if show in WORKSPACE_FILTERS else "all"
+    snapshot = evaluation_snapshot(evaluation, include={"comments", "clarifications"})
+    latest_done = (
+        ScoreRun.objects.filter(evaluation_id=evaluation.pk, status=ScoreRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    finding_titles: dict[str, list[str]] = {}
+    if latest_done is not None:
+        for title, keys in Finding.objects.filter(score_run_id=latest_done).values_list(
+            "title", "question_keys"
+        ):
+            for key in keys or []:
+                finding_titles.setdefault(key, []).append(title)
+    assigned = set(
+        ReviewerAssignment.objects.filter(evaluation_id=evaluation.pk, reviewer_id=user_id).values_list(
+            "section_id", flat=True
+        )
+    )
+    # An assignment without a section is the whole questionnaire.
+    mine_everything = None in assigned
+
+    def matches(name: str, section: Section, row: WorkspaceRow) -> bool:
+        if name == "findings":
+            return bool(row.findings)
+        if name == "unanswered":
+            return not snapshot.state.is_answered(row.question)
+        if name == "changed":
+            return _changed_since_last_round(row)
+        if name == "carried":
+            return bool(row.answer is not None and row.answer.source)
+        if name == "mine":
+            return mine_everything or section.pk in assigned
+        if name == "comments":
+            return bool(row.comments)
+        return True
+
+    counts = dict.fromkeys(WORKSPACE_FILTERS, 0)
+    sections: list[WorkspaceSection] = []
+    for section in snapshot.sections:
+        rows = [
+            WorkspaceRow(snapshot, q, finding_titles.get(q.key, []))
+            for q in snapshot.visible_questions_of(section)
+        ]
+        if not rows:
+            continue
+        for name in WORKSPACE_FILTERS:
+            counts[name] += sum(1 for row in rows if matches(name, section, row))
+        sections.append(
+            WorkspaceSection(
+                section=section, rows=[r for r in rows if matches(show, section, r)], total=len(rows)
+            )
+        )
+    current = next((s for s in sections if s.section.key == section_key), None)
+    if current is None:
+        current = next((s for s in sections if s.rows), sections[0] if sections else None)
+    return ReviewWorkspace(show=show, sections=sections, current=current, filter_counts=counts)

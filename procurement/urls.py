@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import bulk, evaluations, intake, invites, scoring, workbook
+from procurement.views import bulk, evaluations, intake, invites, review, scoring, workbook
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),
     path("<uuid:public_id>/comments/", evaluations.comment_add, name="comment_add"),
     path("<uuid:public_id>/clarification/", evaluations.clarification_request, name="clarification_request"),
+    path("<uuid:public_id>/review/", review.review_workspace_view, name="review_workspace"),
+    path("<uuid:public_id>/review/clarification/", review.review_clarification, name="review_clarification"),
+    path(
+        "<uuid:public_id>/review/questions/<int:question_id>/comments/",
+        review.review_comments,
+        name="review_comments",
+    ),
     path("<uuid:public_id>/decision/", evaluations.decision_record, name="decision_record"),
     path("<uuid:public_id>/conditions/done/", evaluations.condition_complete, name="condition_complete"),
     path("<uuid:public_id>/workbook.xlsx", workbook.evaluation_workbook, name="evaluation_workbook"),

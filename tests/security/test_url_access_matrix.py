@@ -106,6 +106,10 @@ def evaluation(w: World) -> dict:
     return {"public_id": w.evaluation.public_id}
 
 
+def evaluation_question(w: World) -> dict:
+    return {"public_id": w.evaluation.public_id, "question_id": w.comment_question_pk}
+
+
 def template(w: World) -> dict:
     return {"public_id": w.template.public_id}
 
@@ -316,6 +320,13 @@ ROUTES: dict[str, Route] = {
     "clarification_request": Route(
         REVIEW, PO, url=evaluation, data=lambda w: {"questions": [w.comment_question_pk], "message": "x"}
     ),
+    "review_workspace": Route(VIEW, url=evaluation),
+    "review_clarification": Route(
+        REVIEW, PO, url=evaluation, data=lambda w: {"questions": [w.comment_question_pk], "message": "x"}
+    ),
+    "review_comments": Route(
+        {GET: VIEW, POST: REVIEW}, GP, url=evaluation_question, data={"body": "Intruder"}
+    ),
     "decision_record": Route(
         DECIDE, PO, url=evaluation, data={"decision": "approved", "rationale": "x", **NO_CONDITIONS}
     ),
@@ -339,6 +350,7 @@ ROUTES: dict[str, Route] = {
     "report_generate": Route(REPORTS, PO, url=evaluation),
     "reassessment_changes": Route(VIEW, url=evaluation),
     "answers_csv": Route(REPORTS, url=evaluation),
+    "audit_trail_csv": Route(REPORTS, url=evaluation),
     "answers_xlsx": Route(REPORTS, url=evaluation),
     "evaluations_export": Route(
         REPORTS, PO, data=lambda w: {"evaluations": [w.evaluation.public_id], "format": "csv"}
