@@ -15,6 +15,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+# The tests' OpenID provider listens on plain http on the loopback interface.
+SSO_ALLOW_HTTP_ISSUERS = True
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a real Celery worker process can open the same test database.
