@@ -201,3 +201,11 @@ def test_sso_sign_in_with_the_lockout_protections_on(client, org, oidc_provider,
     settings.AXES_ENABLED = True
     _provider(org, oidc_provider)
     assert _sign_in(client, oidc_provider).status_code == 302
+
+
+def test_the_callback_s_code_and_state_stay_out_of_the_logs():
+    from config.log_filters import redact_secrets
+
+    line = "GET /accounts/sso/callback/?code=z4cKNUs3t38s&state=ClfriwXu32vL&iss=http%3A%2F%2Fidp"
+    expected = "GET /accounts/sso/callback/?code=<token>&state=<token>&iss=http%3A%2F%2Fidp"
+    assert redact_secrets(line) == expected
