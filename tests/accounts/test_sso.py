@@ -209,3 +209,20 @@ def test_the_callback_s_code_and_state_stay_out_of_the_logs():
     line = "GET /accounts/sso/callback/?code=z4cKNUs3t38s&state=ClfriwXu32vL&iss=http%3A%2F%2Fidp"
     expected = "GET /accounts/sso/callback/?code=<token>&state=<token>&iss=http%3A%2F%2Fidp"
     assert redact_secrets(line) == expected
+
+
+def test_a_provider_that_stops_answering_before_the_callback_is_reported(client, org, oidc_provider):
+    _provider(org, oidc_provider)
+    _begin(client)
+    state = next(iter(client.session[PENDING_SESSION_KEY]))
+    IdentityProvider.objects.update(issuer=f"http://127.0.0.1:{free_port()}")
+    _refused(client.get(f"/accounts/sso/callback/?state={state}&code=abc"), "could not be reached")
+
+
+def test_an_account_of_another_organization_is_not_signed_in_by_this_provider(
+    client, org, other_org, oidc_provider
+):
+    _provider(org, oidc_provider)
+    MembershipFactory(organization=other_org, user=UserFactory(email="ana@riverside.org"), role=Role.ADMIN)
+    _refused(_sign_in(client, oidc_provider), "also belongs to another organization")
+    assert not Membership.objects.filter(organization=org).exists()
