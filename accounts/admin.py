@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import AccountEvent, Membership, Organization, User
+from accounts.models import AccountEvent, IdentityProvider, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,3 +50,13 @@ class AccountEventAdmin(ReadOnlyAdmin):
         "ip_address",
     ]
     list_filter = ["kind"]
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(ReadOnlyAdmin):
+    """Inspection only; administrators change it on the organization's single sign-on page."""
+
+    list_display = ["organization", "issuer", "client_id", "enabled", "new_member_role", "updated_at"]
+    list_filter = ["enabled"]
+    # The encrypted secret is of no use to anyone reading this page.
+    exclude = ["client_secret_encrypted"]

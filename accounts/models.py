@@ -140,6 +140,8 @@ class AccountEvent(models.Model):
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
         API_TOKEN_CREATED = "api_token_created", "Personal API token created"
         API_TOKEN_REVOKED = "api_token_revoked", "Personal API token revoked"
+        SSO_SETTINGS_CHANGED = "sso_settings_changed", "Single sign-on settings changed"
+        SSO_MEMBER_JOINED = "sso_member_joined", "Member joined through single sign-on"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -159,3 +161,32 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject_label} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class IdentityProvider(models.Model):
+    """The organization's OpenID Connect identity provider, for single sign-on of its members.
+
+    The client secret is kept encrypted (accounts.secret_box); the allowed e-mail domains both
+    find the organization at sign-in and limit who may come in through it.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    issuer = models.URLField(max_length=300, help_text="The issuer URL, e.g. https://login.example.org/")
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField()
+    # Lower-case domains, e.g. ["riverside.org"]; stored as a list in one JSON column.
+    allowed_domains = models.JSONField(default=list)
+    new_member_role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
+    enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Single sign-on of {self.organization} ({self.issuer})"
+
+    def allows_email(self, email: str) -> bool:
+        domain = email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+        return bool(domain) and domain in self.allowed_domains

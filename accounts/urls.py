@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import two_factor
-from accounts.views import api_tokens, members, organizations, preferences, sign_in
+from accounts.views import api_tokens, members, organizations, preferences, sign_in, sso
 
 urlpatterns = [
     path("organization/switch/", organizations.organization_switch, name="organization_switch"),
@@ -26,6 +26,9 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("accounts/login/", sign_in.SignInView.as_view(), name="login"),
+    path("accounts/sso/", sso.sso_begin, name="sso_begin"),
+    path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
+    path("organization/single-sign-on/", sso.sso_settings, name="sso_settings"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -11,8 +11,9 @@ from typing import Any
 # server logs every request (django.server).
 PORTAL_PATH = re.compile(r"/v/[^/\s?#\"']+")
 REDACTED = "/v/<token>"
-# A token passed as a query value (`?token=...`) is a credential just the same.
-TOKEN_QUERY = re.compile(r"(?i)(\btoken=)[^&;\s#\"']+")
+# A token passed as a query value (`?token=...`) is a credential just the same, and so are the
+# authorization code and state an identity provider sends back to the single sign-on callback.
+TOKEN_QUERY = re.compile(r"(?i)(\b(?:token|code|state)=)[^&;\s#\"']+")
 REDACTED_QUERY = r"\1<token>"
 # Personal API tokens carry a recognisable prefix (accounts.services.api_tokens.TOKEN_PREFIX); one
 # pasted into a message or an exception is cut down to that prefix.

@@ -28,6 +28,16 @@ def membership_set(*, organization: Organization, user: User, role: str) -> Memb
     return membership
 
 
+def username_for_email(email: str) -> str:
+    """A free username made of the address's local part: "ana.lopez", then "ana.lopez2", ..."""
+    base = slugify(email.split("@")[0])[:120] or "member"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}{n}"
+    return username
+
+
 class _WelcomeForm(PasswordResetForm):
     """Django's password-reset e-mail, sent to a new member who has never had a password."""
 
@@ -50,12 +60,7 @@ def member_add(
         raise ValidationError({"email": f"{email} is already a member of {organization}."})
     created = user is None
     if created:
-        base = slugify(email.split("@")[0])[:120] or "member"
-        username, n = base, 1
-        while User.objects.filter(username=username).exists():
-            n += 1
-            username = f"{base}{n}"
-        user = User(username=username, email=email)
+        user = User(username=username_for_email(email), email=email)
         user.set_unusable_password()
         user.save()
     membership = Membership.objects.create(organization=organization, user=user, role=Role(role))

@@ -125,6 +125,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on (OpenID Connect, one identity provider per organization). The client secrets are
+# encrypted with a key derived from SSO_ENCRYPTION_KEY, or from SECRET_KEY when that is unset.
+SSO_ENCRYPTION_KEY = env("SSO_ENCRYPTION_KEY", default="")
+# Seconds allowed for each call to an identity provider (discovery, keys, token exchange).
+SSO_HTTP_TIMEOUT = env.int("SSO_HTTP_TIMEOUT", default=5)
+# Seconds of clock difference tolerated on an ID token's exp and iat.
+SSO_CLOCK_LEEWAY = env.int("SSO_CLOCK_LEEWAY", default=60)
+# Minutes a started single sign-on may take at the identity provider before it must start again.
+SSO_FLOW_MINUTES = env.int("SSO_FLOW_MINUTES", default=10)
+# Only https issuers, except where a local test provider runs over plain http.
+SSO_ALLOW_HTTP_ISSUERS = env.bool("SSO_ALLOW_HTTP_ISSUERS", default=DEBUG)
 # Roles whose members must use a second factor (TOTP) in every organization they belong to.
 TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=["admin"])
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Clinical AI Due Diligence")

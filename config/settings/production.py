@@ -23,6 +23,8 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Identity providers are reached over TLS only.
+SSO_ALLOW_HTTP_ISSUERS = False
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405

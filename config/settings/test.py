@@ -13,6 +13,8 @@ if env("TEST_WORKER_EMAIL_DIR", default=""):
 # Eager unless a test starts real worker and beat processes, which must publish to the broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+# The tests' OpenID provider listens on plain http on the loopback interface.
+SSO_ALLOW_HTTP_ISSUERS = True
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a real Celery worker process can open the same test database.

@@ -25,6 +25,7 @@ def superuser_client(admin_user, client_for):
         "admin:reports_report_changelist",
         "admin:procurement_auditevent_changelist",
         "admin:accounts_accountevent_changelist",
+        "admin:accounts_identityprovider_changelist",
     ],
 )
 def test_superusers_can_inspect_the_data_in_the_admin(superuser_client, name):
