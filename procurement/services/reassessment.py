@@ -458,10 +458,11 @@ def model_version_report(
         },
     )
     if opened is None:
-        owner = open_evaluation or (cycle.approved_evaluation if cycle else None) or _latest(product)
-        if owner is not None:
+        # Told: the open evaluation's owner, else the approval's, else the latest evaluation's.
+        about = open_evaluation or (cycle.approved_evaluation if cycle else None) or _latest(product)
+        if about is not None:
             notifications_create(
-                recipients=[owner.owner],
+                recipients=[about.owner],
                 organization=product.organization,
                 evaluation=open_evaluation,
                 kind=Notification.Kind.MODEL_VERSION_REPORTED,
