@@ -406,3 +406,21 @@ def test_a_delegate_cannot_report_versions(org, officer, client):
     )
     assert response.status_code == 404
     assert not ModelVersion.objects.filter(version="3").exists()
+
+
+def test_the_webhook_hook_is_called_once_after_the_commit(
+    org, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from procurement.services import reassessment
+
+    emitted = []
+    monkeypatch.setattr(
+        reassessment, "emit_model_version_reported", lambda *, model_version: emitted.append(model_version)
+    )
+    evaluation, _ = approved(org, officer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        version = report(evaluation.product, vendor_invite(evaluation).contact, within_pccp="no")
+    assert emitted == []
+    for callback in callbacks:
+        callback()
+    assert emitted == [version]
