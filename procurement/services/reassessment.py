@@ -75,7 +75,8 @@ def review_policy_update(
     *, organization: Organization, user: User | None, request: HttpRequest | None = None, **values: int
 ) -> ReviewPolicy:
     """New intervals and lead time; the pending review dates of the organization follow them."""
-    policy = review_policy_for(organization)
+    # Locked (created with the defaults on first use), so two administrators' saves never interleave.
+    policy, _ = ReviewPolicy.objects.select_for_update().get_or_create(organization=organization)
     fields = [f"{tier}_months" for tier in TIERS] + ["lead_days"]
     unknown = set(values) - set(fields)
     if unknown:
