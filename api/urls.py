@@ -9,6 +9,7 @@ from api.views import (
     account,
     docs,
     evaluations,
+    lifecycle,
     not_found,
     reports,
     scores,
@@ -41,6 +42,10 @@ v1 = [
         evaluations.EvaluationModelCardView.as_view(),
         name="api-evaluation-model-card",
     ),
+    path(
+        "products/<uuid:id>/versions/", lifecycle.ProductVersionsView.as_view(), name="api-product-versions"
+    ),
+    path("review-policy/", lifecycle.ReviewPolicyView.as_view(), name="api-review-policy"),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.
@@ -71,6 +76,9 @@ v1 = [
         name="api-vendor-section-confirm",
     ),
     path("vendor/model-card/", vendor_portal.VendorModelCardView.as_view(), name="api-vendor-model-card"),
+    path(
+        "vendor/model-versions/", lifecycle.VendorModelVersionView.as_view(), name="api-vendor-model-versions"
+    ),
     path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
     *router.urls,
 ]

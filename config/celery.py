@@ -44,6 +44,13 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.send_notification_digest",
             "schedule": crontab(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0),
         },
+        # Re-assessments of approved products whose review date is near (idempotent per cycle).
+        "open-due-reassessments": {
+            "task": "procurement.tasks.open_due_reassessments",
+            "schedule": float(settings.REASSESSMENT_CHECK_SECONDS)
+            if settings.REASSESSMENT_CHECK_SECONDS
+            else crontab(hour=settings.REASSESSMENT_HOUR, minute=15),
+        },
         # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
         "sweep-queued-score-runs": {
             "task": "procurement.tasks.sweep_queued_score_runs",

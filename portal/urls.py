@@ -16,6 +16,7 @@ urlpatterns = [
         name="portal_section_confirm",
     ),
     path("<str:token>/model-card/", views.portal_model_card, name="portal_model_card"),
+    path("<str:token>/model-version/", views.portal_model_version, name="portal_model_version"),
     path("<str:token>/sections/<slug:section_key>/", views.portal_section_save, name="portal_section_save"),
     path(
         "<str:token>/evidence/<uuid:public_id>/",

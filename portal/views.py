@@ -22,6 +22,7 @@ from portal.presenters import (
     question_view,
     section_for,
 )
+from procurement.forms import ModelVersionForm
 from procurement.models import Answer, EvidenceFile
 from procurement.responses import evidence_file_response
 from procurement.selectors import scope_summary, scoped_structure, snapshot_over_answers, vendor_snapshot
@@ -33,6 +34,7 @@ from procurement.services.evidence import (
 )
 from procurement.services.invites import invite_delegate, invite_delegation_revoke, invite_resolve
 from procurement.services.prefill import answer_confirm, model_card_import, section_confirm
+from procurement.services.reassessment import model_version_report, versions_of
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
@@ -420,6 +422,53 @@ def portal_model_card(request: HttpRequest, invite: Invite) -> HttpResponse:
         "max_kb": max_bytes // 1024,
     }
     return render(request, "portal/portal_model_card.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@invite_required
+def portal_model_version(request: HttpRequest, invite: Invite) -> HttpResponse:
+    """The vendor reports a new version of the product's model (after the decision too).
+
+    Only the contact the organization invited reports versions, not a colleague a section was
+    handed to.
+    """
+    if invite.delegated_from_id:
+        raise Http404("Only the invited contact reports model versions.")
+    product = invite.evaluation.product
+    form = ModelVersionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = model_version_report(
+                product=product, contact=invite.contact, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+            ):
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"Thank you: version {report.version} is recorded. {_version_outcome(report)}",
+            )
+            return redirect("portal_model_version", token=invite._token)
+    context = {
+        "invite": invite,
+        "evaluation": invite.evaluation,
+        "token": invite._token,
+        "form": form,
+        "product": product,
+        "versions": versions_of(product).filter(reported_by_contact__vendor_id=invite.contact.vendor_id),
+    }
+    return render(request, "portal/portal_model_version.html", context)
+
+
+def _version_outcome(report) -> str:
+    if report.action == report.Action.REASSESSMENT_OPENED:
+        return f"{report.organization.name} opened a re-assessment and will send you a link to it."
+    if report.action == report.Action.ADDED_TO_OPEN:
+        return "It is covered by the evaluation in progress."
+    return "It will be looked at in the next scheduled review."
 
 
 def _evidence_of(invite: Invite, public_id) -> EvidenceFile:

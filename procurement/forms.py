@@ -267,3 +267,46 @@ class BulkActionForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # The list's filters, sort and page, to go back to the same view of the list.
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class ModelVersionForm(forms.Form):
+    """A new version of a product's model, as the vendor or an officer reports it."""
+
+    version = forms.CharField(max_length=50, label="New version")
+    release_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20000,
+        help_text="What changed: data, training, performance, interfaces.",
+    )
+    within_pccp = forms.ChoiceField(
+        label="Does the change fall within the authorized Predetermined Change Control Plan (PCCP)?",
+        choices=[
+            ("yes", "Yes, within the authorized PCCP"),
+            ("no", "No, outside it"),
+            ("unknown", "Not known"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    changes_intended_use = forms.BooleanField(
+        required=False, label="The change affects the product's intended use or indications"
+    )
+
+
+class ReviewPolicyForm(forms.Form):
+    """The organization's review intervals per risk tier and the lead time of a re-assessment."""
+
+    critical_months = forms.IntegerField(
+        min_value=1, max_value=60, label="Critical risk: months between reviews"
+    )
+    high_months = forms.IntegerField(min_value=1, max_value=60, label="High risk: months between reviews")
+    moderate_months = forms.IntegerField(
+        min_value=1, max_value=60, label="Moderate risk: months between reviews"
+    )
+    low_months = forms.IntegerField(min_value=1, max_value=60, label="Low risk: months between reviews")
+    lead_days = forms.IntegerField(
+        min_value=0,
+        max_value=180,
+        label="Open the re-assessment this many days before the review date",
+        help_text="Time for the vendor to answer before the review date.",
+    )

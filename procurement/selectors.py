@@ -20,7 +20,9 @@ from procurement.models import (
     ClarificationRequest,
     Evaluation,
     EvidenceFile,
+    ModelVersion,
     ReviewComment,
+    ReviewCycle,
     ScoreOverride,
 )
 from questionnaires.engine.answers import QuestionnaireState, percent
@@ -378,3 +380,24 @@ def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
             done=done, total=total, last_active_at=last.get(evaluation.pk)
         )
     return progress
+
+
+def product_lifecycle(product) -> dict[str, Any]:
+    """A product's page: its live review cycle, its model versions and its evaluations (fixed queries)."""
+    cycle = (
+        ReviewCycle.objects.filter(product=product, closed_at__isnull=True)
+        .select_related("approved_evaluation", "reassessment")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    versions = list(
+        ModelVersion.objects.filter(product=product)
+        .select_related("covered_by__template", "covered_by__previous")
+        .order_by("-reported_at", "-id")
+    )
+    evaluations = list(
+        Evaluation.objects.filter(product=product)
+        .select_related("template", "owner")
+        .order_by("-created_at", "-id")
+    )
+    return {"product": product, "cycle": cycle, "versions": versions, "evaluations": evaluations}

@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from procurement.models import Evaluation
 from procurement.services import notifications
 from procurement.services.invites import invite_email_deliver, invite_email_sweep
+from procurement.services.reassessment import reassessments_open_due
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
@@ -55,6 +56,12 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 def send_notification_digest() -> int:
     """Daily (beat). Idempotent: what a digest carried is marked e-mailed."""
     return notifications.notification_digest_send()
+
+
+@shared_task(name="procurement.tasks.open_due_reassessments", soft_time_limit=300, time_limit=360)
+def open_due_reassessments() -> int:
+    """Daily (beat). Idempotent: a review cycle opens its re-assessment once, whoever runs first."""
+    return reassessments_open_due()
 
 
 # ---- Scoring ---------------------------------------------------------------------------------

@@ -272,6 +272,10 @@ BEAT_STALE_SECONDS = env.float("BEAT_STALE_SECONDS", default=300)
 
 # The hour (server time zone) at which beat sends the daily notification digest.
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
+# The hour at which beat opens the re-assessments whose time has come (once a day). A number of
+# seconds in REASSESSMENT_CHECK_SECONDS replaces the daily run by one that often (tests, demos).
+REASSESSMENT_HOUR = env.int("REASSESSMENT_HOUR", default=6)
+REASSESSMENT_CHECK_SECONDS = env.float("REASSESSMENT_CHECK_SECONDS", default=0)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 # An invite link keeps working at least this many days past the evaluation's due date.

@@ -5,6 +5,7 @@ from procurement.models.audit import AuditEvent, AuditEventQuerySet
 from procurement.models.evaluation import Evaluation, EvaluationQuerySet, EvaluationStatusChange
 from procurement.models.invites import Invite, InviteUse
 from procurement.models.notifications import Notification, NotificationQuerySet
+from procurement.models.reassessment import ModelVersion, ReviewCycle, ReviewPolicy
 from procurement.models.reminders import ReminderLog
 from procurement.models.review import (
     ClarificationRequest,
@@ -27,11 +28,14 @@ __all__ = [
     "Finding",
     "Invite",
     "InviteUse",
+    "ModelVersion",
     "Notification",
     "NotificationQuerySet",
     "ReminderLog",
     "RescoreBatch",
     "ReviewComment",
+    "ReviewCycle",
+    "ReviewPolicy",
     "ReviewerAssignment",
     "ScoreOverride",
     "ScoreRun",

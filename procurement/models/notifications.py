@@ -27,6 +27,8 @@ class Notification(models.Model):
         SECTION_ASSIGNED = "section_assigned", "Assigned to review"
         DECISION_REQUESTED = "decision_requested", "Ready for your decision"
         CONDITION_ASSIGNED = "condition_assigned", "Condition assigned to you"
+        REASSESSMENT_OPENED = "reassessment_opened", "Re-assessment opened"
+        MODEL_VERSION_REPORTED = "model_version_reported", "New model version reported"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

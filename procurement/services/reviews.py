@@ -23,6 +23,7 @@ from procurement.models import (
 )
 from procurement.services.audit import audit_record
 from procurement.services.notifications import notifications_create
+from procurement.services.reassessment import review_cycle_after_decision
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Question, Section
 
@@ -285,6 +286,7 @@ def decision_record(
         request=request,
         data={"decision": decision, "rationale": rationale.strip(), "conditions": len(conditions)},
     )
+    review_cycle_after_decision(evaluation=locked)
     for attr in ("decision", "decision_rationale", "decided_at", "decided_by"):
         setattr(evaluation, attr, getattr(locked, attr))
     return locked

@@ -297,6 +297,13 @@ ROUTES: dict[str, Route] = {
     "product_edit": Route(VENDORS, GP, url=product, data=PRODUCT),
     "contact_create": Route(VENDORS, GP, url=vendor, data={"name": "Mallory", "email": "m@example.org"}),
     "contact_edit": Route(VENDORS, GP, url=contact, data={"name": "Mallory", "email": "m@example.org"}),
+    # --- a product's review date and model versions; the review policy (administrators)
+    "product_detail": Route(VIEW, url=product),
+    "product_version_record": Route(RUN, PO, url=product, data={"version": "9.9", "within_pccp": "yes"}),
+    "review_policy": Route(
+        Perm.MANAGE_MEMBERS, GP,
+        data={"critical_months": 3, "high_months": 6, "moderate_months": 9, "low_months": 12, "lead_days": 1},
+    ),
     # --- evaluations and review
     "evaluation_list": Route(VIEW),
     "evaluation_create": Route(RUN, GP),
@@ -370,6 +377,7 @@ ROUTES: dict[str, Route] = {
     "portal_section_confirm": Route(PORTAL, PO, url=lambda w: {"section_key": w.portal_section_key}),
     # Without a file the form answers with its message beside the field (200).
     "portal_model_card": Route(PORTAL, GP),
+    "portal_model_version": Route(PORTAL, GP, data={"version": "9.9", "within_pccp": "yes"}),
     "portal_evidence_download": Route(PORTAL, url=portal_evidence),
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
@@ -430,6 +438,14 @@ ROUTES: dict[str, Route] = {
         OVERRIDE, (PUT, DELETE), url=lambda w: {"id": w.evaluation.public_id, "key": w.score_key},
         data={"score": 10, "justification": "Intruder"},
     ),
+    "api-product-versions": API(
+        {GET: VIEW, POST: RUN}, GP, url=lambda w: {"id": w.product_id},
+        data={"version": "9.9", "within_pccp": "yes"},
+    ),
+    "api-review-policy": API(
+        {GET: VIEW, PUT: Perm.MANAGE_MEMBERS, PATCH: Perm.MANAGE_MEMBERS}, (GET, PUT, PATCH),
+        data={"lead_days": 7},
+    ),
     "api-report": API(REPORTS, url=lambda w: {"id": w.report_id}),
     "api-report-download": API(REPORTS, url=lambda w: {"id": w.report_id}),
     # --- REST API, vendor side (Authorization: Invite <invite token>)
@@ -441,6 +457,7 @@ ROUTES: dict[str, Route] = {
     "api-vendor-answer-confirm": API(INVITE, PO, url=portal_question),
     "api-vendor-section-confirm": API(INVITE, PO, url=lambda w: {"key": w.portal_section_key}),
     "api-vendor-model-card": API(INVITE, PO, ok={POST: {415}}),
+    "api-vendor-model-versions": API(INVITE, GP, data={"version": "9.9", "within_pccp": "yes"}),
     # The workbook upload is multipart too.
     "api-vendor-workbook": API(INVITE, GP, ok={POST: {415}}),
 }

@@ -1,0 +1,118 @@
+"""The re-assessment opening as production runs it: a real beat process sends it, a real worker runs it.
+
+Nothing here calls the service: an approved product whose re-assessment date has come must get its
+re-assessment from the schedule alone, exactly once, however often beat fires.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from procurement.models import Answer, Evaluation, Notification, ReviewCycle
+from tests.conftest import require_service
+from tests.procurement.reassessment_setup import approved
+
+pytestmark = pytest.mark.worker
+
+CHECK_SECONDS = "1"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = base.rsplit("/", 1)[0] + "/9"
+    require_service(url, "Redis")
+    return url
+
+
+@pytest.fixture
+def beat_process(monkeypatch, celery_worker_process, redis_url, tmp_path):
+    """A real `celery beat` whose re-assessment check runs every second, publishing to the worker."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": celery_worker_process.database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": celery_worker_process.queue,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "REASSESSMENT_CHECK_SECONDS": CHECK_SECONDS,
+    }
+    log = (tmp_path / "beat.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel=INFO",
+            "-s",
+            str(tmp_path / "celerybeat-schedule"),
+            "--pidfile",
+            str(tmp_path / "beat.pid"),
+        ],
+        env=env,
+        cwd=str(settings.BASE_DIR),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+        beat_log = (tmp_path / "beat.log").read_text()
+        assert "SchedulingError" not in beat_log, beat_log
+
+
+def test_the_schedule_opens_the_reassessment_once(transactional_db, org, officer, tmp_path, request):
+    evaluation, _ = approved(org, officer, tier="critical")
+    # Committed rows (transactional_db first), so the worker sees them. Approved months ago: the
+    # review date is close and the re-assessment is due to open.
+    today = timezone.localdate()
+    ReviewCycle.objects.filter(approved_evaluation=evaluation).update(
+        review_on=today + datetime.timedelta(days=10), opens_on=today - datetime.timedelta(days=20)
+    )
+    not_yet, _ = approved(org, officer, tier="low")  # two years to go: left alone
+    beat = request.getfixturevalue("beat_process")
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if Evaluation.objects.filter(purpose=Evaluation.Purpose.REASSESSMENT).exists():
+            break
+        if beat.poll() is not None:
+            pytest.fail("celery beat exited: " + (tmp_path / "beat.log").read_text())
+        time.sleep(0.25)
+    # Let beat fire a few more times: still one re-assessment.
+    time.sleep(3 * float(CHECK_SECONDS) + 1)
+
+    reassessments = Evaluation.objects.filter(purpose=Evaluation.Purpose.REASSESSMENT)
+    assert reassessments.count() == 1, (tmp_path / "beat.log").read_text()
+    reassessment = reassessments.get()
+    assert reassessment.previous == evaluation
+    assert reassessment.owner == officer
+    assert reassessment.due_date == today + datetime.timedelta(days=30)  # the lead time, as it opened late
+    assert Answer.objects.filter(evaluation=reassessment, source=Answer.Source.CARRIED).count() == 7
+    assert (
+        Notification.objects.filter(
+            recipient=officer, kind=Notification.Kind.REASSESSMENT_OPENED, evaluation=reassessment
+        ).count()
+        == 1
+    )
+    assert ReviewCycle.objects.get(approved_evaluation=not_yet).reassessment is None
+    assert "procurement.tasks.open_due_reassessments" in (tmp_path / "beat.log").read_text()
