@@ -5,6 +5,7 @@ from procurement.models.audit import AuditEvent, AuditEventQuerySet
 from procurement.models.evaluation import Evaluation, EvaluationQuerySet, EvaluationStatusChange
 from procurement.models.invites import Invite, InviteUse
 from procurement.models.notifications import Notification, NotificationQuerySet
+from procurement.models.remediation import RemediationItem, RemediationMessage, RemediationReminderLog
 from procurement.models.reminders import ReminderLog
 from procurement.models.review import (
     ClarificationRequest,
@@ -29,6 +30,9 @@ __all__ = [
     "InviteUse",
     "Notification",
     "NotificationQuerySet",
+    "RemediationItem",
+    "RemediationMessage",
+    "RemediationReminderLog",
     "ReminderLog",
     "RescoreBatch",
     "ReviewComment",
