@@ -10,6 +10,7 @@ from api.views import (
     docs,
     evaluations,
     not_found,
+    remediation,
     reports,
     scores,
     templates,
@@ -41,6 +42,26 @@ v1 = [
         evaluations.EvaluationModelCardView.as_view(),
         name="api-evaluation-model-card",
     ),
+    path(
+        "evaluations/<uuid:id>/remediation/",
+        remediation.RemediationListView.as_view(),
+        name="api-remediation-list",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/",
+        remediation.RemediationItemView.as_view(),
+        name="api-remediation-item",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/status/",
+        remediation.RemediationStatusView.as_view(),
+        name="api-remediation-status",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/messages/",
+        remediation.RemediationMessagesView.as_view(),
+        name="api-remediation-messages",
+    ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.
@@ -71,6 +92,12 @@ v1 = [
         name="api-vendor-section-confirm",
     ),
     path("vendor/model-card/", vendor_portal.VendorModelCardView.as_view(), name="api-vendor-model-card"),
+    path("vendor/remediation/", remediation.VendorRemediationView.as_view(), name="api-vendor-remediation"),
+    path(
+        "vendor/remediation/<uuid:item_id>/reply/",
+        remediation.VendorRemediationReplyView.as_view(),
+        name="api-vendor-remediation-reply",
+    ),
     path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
     *router.urls,
 ]
