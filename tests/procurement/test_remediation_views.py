@@ -166,3 +166,34 @@ def test_the_vendor_cannot_fetch_an_internal_note_file_or_another_evaluations_it
     )
     reply = reverse("portal_remediation_reply", args=[setup.invite.token, foreign.public_id])
     assert client.post(reply, {f"r{foreign.pk}-body": "hi"}).status_code == 404
+
+
+def test_my_tasks_lists_the_items_i_own_and_those_the_vendor_answered(
+    setup, item, officer, officer_client, reviewer
+):
+    ours = RemediationItem.objects.create(
+        organization=setup.evaluation.organization,
+        evaluation=setup.evaluation,
+        product=setup.evaluation.product,
+        source="condition",
+        title="Sign the BAA",
+        side="buyer",
+        owner=officer,
+    )
+    RemediationItem.objects.create(
+        organization=setup.evaluation.organization,
+        evaluation=setup.evaluation,
+        product=setup.evaluation.product,
+        source="condition",
+        title="Someone else's",
+        side="buyer",
+        owner=reviewer,
+    )
+    services.remediation_vendor_respond(item=item, contact=setup.invite.contact, body="Done.")
+    response = officer_client.get(reverse("my_tasks"))
+    tasks = [t for t in response.context["worklist"].tasks if t.kind == "remediation"]
+    assert sorted((t.title, t.detail) for t in tasks) == [
+        ("No subgroup performance reported", "The vendor responded: accept or reject"),
+        ("Sign the BAA", "Remediation item you own"),
+    ]
+    assert ours.get_absolute_url() in response.content.decode()
