@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from procurement.models import Evaluation, RemediationItem
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_accessible, sign_in
 from tests.procurement.remediation_setup import remediation_setup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,6 +44,7 @@ def test_officer_opens_an_item_vendor_replies_with_a_file_officer_accepts_and_th
     vendor_page.goto(f"/v/{setup.invite.token}/remediation/")
     card = vendor_page.locator(f"#item-{item.public_id}")
     expect(card.get_by_role("heading", name="No subgroup performance reported")).to_be_visible()
+    assert_accessible(vendor_page, context="the vendor's remediation page")
     card.get_by_label("Your answer").fill("Sensitivity by age band and sex is attached.")
     card.get_by_label("Document (optional)").set_input_files(
         files=[{"name": "subgroups.pdf", "mimeType": "application/pdf", "buffer": PDF}]
@@ -55,6 +56,7 @@ def test_officer_opens_an_item_vendor_replies_with_a_file_officer_accepts_and_th
     officer_page.goto(item.get_absolute_url())
     expect(officer_page.get_by_text("Vendor responded").first).to_be_visible()
     expect(officer_page.get_by_role("link", name="subgroups.pdf")).to_be_visible()
+    assert_accessible(officer_page, context="the remediation item page")
     officer_page.get_by_label("Note to the thread").fill("Thank you, this closes it.")
     officer_page.get_by_role("button", name="Accept").click()
     expect(officer_page.get_by_text("The item is now accepted.")).to_be_visible()
