@@ -11,6 +11,7 @@ from api.views import (
     evaluations,
     lifecycle,
     not_found,
+    remediation,
     reports,
     scores,
     templates,
@@ -46,6 +47,26 @@ v1 = [
         "products/<uuid:id>/versions/", lifecycle.ProductVersionsView.as_view(), name="api-product-versions"
     ),
     path("review-policy/", lifecycle.ReviewPolicyView.as_view(), name="api-review-policy"),
+    path(
+        "evaluations/<uuid:id>/remediation/",
+        remediation.RemediationListView.as_view(),
+        name="api-remediation-list",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/",
+        remediation.RemediationItemView.as_view(),
+        name="api-remediation-item",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/status/",
+        remediation.RemediationStatusView.as_view(),
+        name="api-remediation-status",
+    ),
+    path(
+        "evaluations/<uuid:id>/remediation/<uuid:item_id>/messages/",
+        remediation.RemediationMessagesView.as_view(),
+        name="api-remediation-messages",
+    ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     # Vendor side: the invite token in the Authorization header picks the evaluation.
@@ -78,6 +99,12 @@ v1 = [
     path("vendor/model-card/", vendor_portal.VendorModelCardView.as_view(), name="api-vendor-model-card"),
     path(
         "vendor/model-versions/", lifecycle.VendorModelVersionView.as_view(), name="api-vendor-model-versions"
+    ),
+    path("vendor/remediation/", remediation.VendorRemediationView.as_view(), name="api-vendor-remediation"),
+    path(
+        "vendor/remediation/<uuid:item_id>/reply/",
+        remediation.VendorRemediationReplyView.as_view(),
+        name="api-vendor-remediation-reply",
     ),
     path("vendor/submit/", vendor_portal.VendorSubmitView.as_view(), name="api-vendor-submit"),
     *router.urls,

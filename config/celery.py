@@ -39,6 +39,11 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.send_due_reminders",
             "schedule": crontab(hour=7, minute=0),
         },
+        # Remediation items due in 7 and 1 days, then overdue and weekly after that.
+        "remediation-reminders": {
+            "task": "procurement.tasks.send_remediation_reminders",
+            "schedule": crontab(hour=7, minute=15),
+        },
         # The daily summary of notifications for people who chose the digest over one e-mail each.
         "notification-digest": {
             "task": "procurement.tasks.send_notification_digest",

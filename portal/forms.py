@@ -126,3 +126,10 @@ class WorkbookUploadForm(forms.Form):
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
+
+
+class RemediationReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10000, label="Your answer"
+    )
+    file = forms.FileField(required=False, label="Document (optional)")

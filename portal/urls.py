@@ -38,6 +38,17 @@ urlpatterns = [
     path(
         "<str:token>/workbook.xlsx", workbook_views.portal_workbook_download, name="portal_workbook_download"
     ),
+    path("<str:token>/remediation/", views.portal_remediation, name="portal_remediation"),
+    path(
+        "<str:token>/remediation/<uuid:item_id>/reply/",
+        views.portal_remediation_reply,
+        name="portal_remediation_reply",
+    ),
+    path(
+        "<str:token>/remediation/<uuid:item_id>/files/<uuid:message_id>/",
+        views.portal_remediation_file,
+        name="portal_remediation_file",
+    ),
     path("<str:token>/review/", views.portal_review, name="portal_review"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
     path("<str:token>/answers.pdf", views.portal_answers_pdf, name="portal_answers_pdf"),

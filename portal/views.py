@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.forms import AnswerForm, DelegateForm, ModelCardForm, UploadForm
+from portal.forms import AnswerForm, DelegateForm, ModelCardForm, RemediationReplyForm, UploadForm
 from portal.presenters import (
     autosave_context,
     find_question,
@@ -23,7 +23,7 @@ from portal.presenters import (
     section_for,
 )
 from procurement.forms import ModelVersionForm
-from procurement.models import Answer, EvidenceFile
+from procurement.models import Answer, EvidenceFile, RemediationItem, RemediationMessage
 from procurement.responses import evidence_file_response
 from procurement.selectors import scope_summary, scoped_structure, snapshot_over_answers, vendor_snapshot
 from procurement.services.answers import answer_save, answer_save_in_context
@@ -35,6 +35,7 @@ from procurement.services.evidence import (
 from procurement.services.invites import invite_delegate, invite_delegation_revoke, invite_resolve
 from procurement.services.prefill import answer_confirm, model_card_import, section_confirm
 from procurement.services.reassessment import model_version_report, versions_of
+from procurement.services.remediation import remediation_vendor_respond
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict, percent
 from questionnaires.models import Question
@@ -90,7 +91,9 @@ def portal_questionnaire(request: HttpRequest, invite: Invite) -> HttpResponse:
     data = vendor_snapshot(invite.evaluation, sections=invite.sections)
     section = section_for(data, request.GET.get("section"))
     items = [question_view(data, q, invite.evaluation) for q in data.questions_of(section)] if section else []
-    return render(request, PAGE, page_context(invite, data, section, items))
+    context = page_context(invite, data, section, items)
+    context["remediation_count"] = _vendor_items(invite).count()
+    return render(request, PAGE, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -638,3 +641,93 @@ def portal_answers_pdf_status(request: HttpRequest, invite: Invite) -> HttpRespo
     if request.htmx:
         return render(request, f"{ANSWERS_PDF}#pdf_status", context)
     return render(request, ANSWERS_PDF, context)
+
+
+# ---- Remediation -----------------------------------------------------------------------------
+
+REMEDIATION = "portal/portal_remediation.html"
+
+
+def _vendor_items(invite: Invite):
+    return RemediationItem.objects.filter(
+        evaluation_id=invite.evaluation_id, side=RemediationItem.Side.VENDOR
+    ).order_by("due_date", "id")
+
+
+def _remediation_context(invite: Invite, forms: dict | None = None) -> dict:
+    items = list(_vendor_items(invite))
+    # Internal notes never leave the server for the vendor: they are not even loaded.
+    thread: dict[int, list[RemediationMessage]] = {item.pk: [] for item in items}
+    for message in RemediationMessage.objects.filter(item__in=items, internal=False).order_by(
+        "created_at", "id"
+    ):
+        thread[message.item_id].append(message)
+    forms = forms or {}
+    return {
+        "invite": invite,
+        "evaluation": invite.evaluation,
+        "token": invite._token,
+        "rows": [
+            (item, thread[item.pk], forms.get(item.pk) or RemediationReplyForm(prefix=f"r{item.pk}"))
+            for item in items
+        ],
+    }
+
+
+@require_GET
+@invite_required
+def portal_remediation(request: HttpRequest, invite: Invite) -> HttpResponse:
+    return render(request, REMEDIATION, _remediation_context(invite))
+
+
+@require_POST
+@invite_required
+def portal_remediation_reply(request: HttpRequest, invite: Invite, item_id) -> HttpResponse:
+    item = _vendor_items(invite).filter(public_id=item_id).first()
+    if item is None:
+        raise Http404("No such item.")
+    form = RemediationReplyForm(request.POST, request.FILES, prefix=f"r{item.pk}")
+    if form.is_valid():
+        try:
+            remediation_vendor_respond(
+                item=item,
+                contact=invite.contact,
+                body=form.cleaned_data["body"],
+                uploaded_file=form.cleaned_data.get("file"),
+                request=request,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error("file" if form.cleaned_data.get("file") else None, exc.messages)
+        else:
+            messages.success(request, "Thank you: your answer was sent.")
+            return redirect(reverse("portal_remediation", args=[invite._token]) + f"#item-{item.public_id}")
+    messages.error(request, "Your answer was not sent: see the message beside the item.")
+    return render(request, REMEDIATION, _remediation_context(invite, {item.pk: form}))
+
+
+@require_GET
+@invite_required
+def portal_remediation_file(request: HttpRequest, invite: Invite, item_id, message_id) -> HttpResponse:
+    message = (
+        RemediationMessage.objects.filter(
+            item__evaluation_id=invite.evaluation_id,
+            item__side=RemediationItem.Side.VENDOR,
+            item__public_id=item_id,
+            public_id=message_id,
+            internal=False,
+        )
+        .exclude(stored_name="")
+        .first()
+    )
+    if message is None:
+        raise Http404("No such document.")
+    response = evidence_file_response(request, message)
+    if response.status_code == 200:
+        evidence_record_download(
+            evidence=message, evaluation=invite.evaluation, contact=invite.contact, request=request
+        )
+    return response

@@ -12,6 +12,7 @@ from procurement.models import Evaluation
 from procurement.services import notifications
 from procurement.services.invites import invite_email_deliver, invite_email_sweep
 from procurement.services.reassessment import reassessments_open_due
+from procurement.services.remediation import remediation_send_reminders, remediation_vendor_email_send
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
 
 
@@ -134,3 +135,22 @@ def invite_email_send(invite_id: int, sent_at: str) -> bool:
 def sweep_unmailed_invites() -> int:
     """Beat: queues again the invite e-mails that never reached the broker."""
     return invite_email_sweep()
+
+
+# ---- Remediation -----------------------------------------------------------------------------
+
+
+@shared_task(name="procurement.tasks.send_remediation_reminders", soft_time_limit=100, time_limit=120)
+def send_remediation_reminders() -> int:
+    """Daily (beat). Idempotent: the remediation reminder log makes a second run send nothing."""
+    return remediation_send_reminders()
+
+
+@shared_task(
+    name="procurement.tasks.remediation_vendor_email",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def remediation_vendor_email(item_id: int, event: str) -> int:
+    return remediation_vendor_email_send(item_id=item_id, event=event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import bulk, evaluations, intake, invites, review, scoring, workbook
+from procurement.views import bulk, evaluations, intake, invites, remediation, review, scoring, workbook
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
@@ -48,5 +48,24 @@ urlpatterns = [
     path("<uuid:public_id>/score/run/", scoring.score_request, name="score_request"),
     path("<uuid:public_id>/score/runs/<uuid:run_id>/retry/", scoring.score_run_retry, name="score_run_retry"),
     path("<uuid:public_id>/score/override/<str:key>/", scoring.score_override, name="score_override"),
+    path("<uuid:public_id>/remediation/", remediation.remediation_create, name="remediation_create"),
+    path(
+        "<uuid:public_id>/remediation/<uuid:item_id>/", remediation.remediation_item, name="remediation_item"
+    ),
+    path(
+        "<uuid:public_id>/remediation/<uuid:item_id>/messages/",
+        remediation.remediation_message,
+        name="remediation_message",
+    ),
+    path(
+        "<uuid:public_id>/remediation/<uuid:item_id>/status/",
+        remediation.remediation_status,
+        name="remediation_status",
+    ),
+    path(
+        "<uuid:public_id>/remediation/<uuid:item_id>/files/<uuid:message_id>/",
+        remediation.remediation_file,
+        name="remediation_file",
+    ),
     path("rescore/<uuid:template_id>/", scoring.template_rescore, name="template_rescore"),
 ]

@@ -1,8 +1,8 @@
 """My tasks: the read model of one member's open work in one organization.
 
-Four kinds, each one query whatever their number: parts assigned to me to review or sign off,
+Five kinds, each one query whatever their number: parts assigned to me to review or sign off,
 clarifications the vendor has answered that I asked for, decisions on evaluations I own, and the
-conditions of approval I own. Remediation items have no model yet; when they do, they join here.
+conditions of approval I own, and the remediation items I own or must now accept or reject.
 """
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.roles import Perm, role_has_perm
-from procurement.models import ClarificationRequest, DecisionCondition, Evaluation, ReviewerAssignment
+from procurement.models import (
+    ClarificationRequest,
+    DecisionCondition,
+    Evaluation,
+    RemediationItem,
+    ReviewerAssignment,
+)
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -45,6 +51,7 @@ SECTIONS = (
     ("clarification", "Clarifications answered by the vendor"),
     ("decision", "Decisions I own"),
     ("condition", "Conditions of approval I own"),
+    ("remediation", "Remediation items"),
 )
 
 
@@ -140,7 +147,7 @@ def my_tasks(
 
     conditions = (
         DecisionCondition.objects.for_org(organization)
-        .filter(owner=user, completed_at__isnull=True)
+        .filter(owner=user, completed_at__isnull=True, remediation_items__isnull=True)
         .select_related("evaluation__product__vendor")
     )
     for c in conditions:
@@ -152,6 +159,31 @@ def my_tasks(
                 evaluation=c.evaluation,
                 due_date=c.due_date,
                 url=f"{c.evaluation.get_absolute_url()}#conditions-heading",
+                today=today,
+            )
+        )
+    # Items on my desk: ours to do (I own them) or answered by the vendor on an evaluation I own.
+    # Items opened for a condition are listed here rather than twice.
+    items = (
+        RemediationItem.objects.for_org(organization)
+        .unresolved()
+        .filter(
+            Q(owner=user, side=RemediationItem.Side.BUYER)
+            | Q(evaluation__owner=user, status=RemediationItem.Status.VENDOR_RESPONDED)
+        )
+        .exclude(evaluation__status=S.ARCHIVED)
+        .select_related("evaluation__product__vendor")
+    )
+    for item in items:
+        answered = item.status == RemediationItem.Status.VENDOR_RESPONDED
+        tasks.append(
+            Task(
+                kind="remediation",
+                title=item.title,
+                detail="The vendor responded: accept or reject" if answered else "Remediation item you own",
+                evaluation=item.evaluation,
+                due_date=item.due_date,
+                url=item.get_absolute_url(),
                 today=today,
             )
         )

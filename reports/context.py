@@ -284,6 +284,24 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
         }
         for c in evaluation.conditions.select_related("owner")
     ]
+    items = list(evaluation.remediation_items.select_related("owner").order_by("due_date", "id"))
+    remediation = {
+        "open": [
+            {
+                "title": i.title,
+                "source": i.finding_code or "Condition of approval",
+                "side": i.get_side_display(),
+                "owner": (i.owner.get_full_name() or i.owner.get_username()) if i.owner else "",
+                "due_date": _date(i.due_date),
+                "status": i.get_status_display(),
+                "blocking": i.blocking,
+                "overdue": i.is_overdue,
+            }
+            for i in items
+            if not i.is_closed
+        ],
+        "closed": sum(i.is_closed for i in items),
+    }
     score = _score_facts(loaded)
     run = loaded.run
     return {
@@ -310,6 +328,7 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
             if evaluation.decided_by
             else "",
             "conditions": conditions,
+            "remediation": remediation,
         },
         "scope": _scope(evaluation),
         "chart": section_chart(sections),

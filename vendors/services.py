@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, ProtectedError, Subquery
@@ -188,6 +189,17 @@ def vendor_evaluations(*, vendor: Vendor) -> QuerySet:
         evaluation_model()
         .objects.filter(organization_id=vendor.organization_id, product__vendor=vendor)
         .select_related("product", "template", "owner")
+    )
+
+
+def vendor_open_remediation(*, vendor: Vendor) -> QuerySet:
+    """The remediation items of the vendor's products still to be dealt with, for the vendor's page."""
+    items = apps.get_model("procurement", "RemediationItem")
+    return (
+        items.objects.filter(organization_id=vendor.organization_id, product__vendor=vendor)
+        .unresolved()
+        .select_related("product", "evaluation", "owner")
+        .order_by("product__name", "due_date", "id")
     )
 
 

@@ -64,6 +64,7 @@ def vendor_detail(request: HttpRequest, public_id) -> HttpResponse:
         "products": vendor.products.all(),
         "contacts": vendor.contacts.all(),
         "evaluations": evaluations,
+        "remediation_items": services.vendor_open_remediation(vendor=vendor),
     }
     return render(request, "vendors/vendor_detail.html", context)
 

@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "TemplateStatusEnum": "questionnaires.models.Template.Status",
         "ScoreRunStatusEnum": "procurement.models.ScoreRun.Status",
         "RiskTierEnum": "procurement.models.Evaluation.RiskTier",
+        "RemediationStatusEnum": "procurement.models.RemediationItem.Status",
+        "RemediationSourceEnum": "procurement.models.RemediationItem.Source",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
     "SWAGGER_UI_DIST": "SIDECAR",

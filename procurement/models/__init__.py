@@ -6,6 +6,7 @@ from procurement.models.evaluation import Evaluation, EvaluationQuerySet, Evalua
 from procurement.models.invites import Invite, InviteUse
 from procurement.models.notifications import Notification, NotificationQuerySet
 from procurement.models.reassessment import ModelVersion, ReviewCycle, ReviewPolicy
+from procurement.models.remediation import RemediationItem, RemediationMessage, RemediationReminderLog
 from procurement.models.reminders import ReminderLog
 from procurement.models.review import (
     ClarificationRequest,
@@ -31,6 +32,9 @@ __all__ = [
     "ModelVersion",
     "Notification",
     "NotificationQuerySet",
+    "RemediationItem",
+    "RemediationMessage",
+    "RemediationReminderLog",
     "ReminderLog",
     "RescoreBatch",
     "ReviewComment",

@@ -24,6 +24,7 @@ from procurement.models import (
 from procurement.services.audit import audit_record
 from procurement.services.notifications import notifications_create
 from procurement.services.reassessment import review_cycle_after_decision
+from procurement.services.remediation import remediation_condition_met, remediation_from_conditions
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Question, Section
 
@@ -266,6 +267,10 @@ def decision_record(
         )
         for c in conditions
     )
+    # Each condition is followed up as a blocking remediation item on our side (notified below).
+    remediation_from_conditions(
+        evaluation=locked, conditions=created, user=user, request=request, notify=False
+    )
     for condition in created:
         if condition.owner is not None and condition.owner.pk != user.pk:
             notifications_create(
@@ -309,6 +314,7 @@ def condition_complete(
         request=request,
         data={"condition_id": condition.pk},
     )
+    remediation_condition_met(condition=condition, user=user, request=request)
     return condition
 
 

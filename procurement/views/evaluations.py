@@ -28,6 +28,7 @@ from procurement.forms import (
 )
 from procurement.models import AuditEvent, DecisionCondition, Evaluation, ReviewerAssignment
 from procurement.presenters import review_sections
+from procurement.remediation_panel import remediation_context
 from procurement.selectors import vendor_progress
 from procurement.services import evaluations as evaluation_services
 from procurement.services import reviews
@@ -151,6 +152,7 @@ def _detail(request: HttpRequest, evaluation: Evaluation, status: int = 200, **f
         "condition_formset": forms.get("condition_formset")
         or ConditionFormSet(prefix="conditions", form_kwargs={"organization": request.organization}),
         "comment_error": forms.get("comment_error"),
+        **remediation_context(request, evaluation, forms.get("remediation_form")),
     }
     return render(request, "procurement/evaluation_detail.html", context, status=status)
 

@@ -34,7 +34,15 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from accounts.services.api_tokens import api_token_create, api_token_hash
-from procurement.models import AuditEvent, Evaluation, Invite, InviteUse, Notification
+from procurement.models import (
+    AuditEvent,
+    Evaluation,
+    Invite,
+    InviteUse,
+    Notification,
+    RemediationItem,
+    RemediationMessage,
+)
 from procurement.services import invites as invite_services
 from questionnaires.models import Template
 from reports.models import Report
@@ -99,6 +107,9 @@ class World:
     comment_question_pk: int
     api_token_id: Any = None  # a personal API token of the officer
     notification_id: Any = None  # an in-app notification of the officer
+    remediation_id: Any = None  # a vendor-side remediation item of evaluation A
+    remediation_pk: int = 0
+    remediation_message_id: Any = None  # a message of that item with a document
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -220,6 +231,22 @@ def portal_question(w: World) -> dict:
 
 def portal_evidence(w: World) -> dict:
     return {"public_id": w.evidence_id}
+
+
+def remediation(w: World) -> dict:
+    return {"public_id": w.evaluation.public_id, "item_id": w.remediation_id}
+
+
+def remediation_file(w: World) -> dict:
+    return {**remediation(w), "message_id": w.remediation_message_id}
+
+
+def portal_remediation(w: World) -> dict:
+    return {"item_id": w.remediation_id}
+
+
+def api_remediation(w: World) -> dict:
+    return {"id": w.evaluation.public_id, "item_id": w.remediation_id}
 
 
 def api_template(w: World) -> dict:
@@ -352,6 +379,11 @@ ROUTES: dict[str, Route] = {
     "invite_revoke": Route(RUN, PO, url=invite),
     "invite_resend": Route(RUN, PO, url=invite),
     "evidence_download": Route(VIEW, url=evidence),
+    "remediation_create": Route(RUN, PO, url=evaluation, data={"side": "vendor"}),
+    "remediation_item": Route(VIEW, url=remediation),
+    "remediation_message": Route(REVIEW, PO, url=remediation, data={"body": "Matrix"}),
+    "remediation_status": Route(RUN, PO, url=remediation, data={"to_status": "accepted"}),
+    "remediation_file": Route(VIEW, url=remediation_file),
     # --- reports and exports
     "report_panel": Route(VIEW, url=evaluation),
     "report_generate": Route(REPORTS, PO, url=evaluation),
@@ -379,6 +411,13 @@ ROUTES: dict[str, Route] = {
     "portal_model_card": Route(PORTAL, GP),
     "portal_model_version": Route(PORTAL, GP, data={"version": "9.9", "within_pccp": "yes"}),
     "portal_evidence_download": Route(PORTAL, url=portal_evidence),
+    "portal_remediation": Route(PORTAL),
+    "portal_remediation_reply": Route(
+        PORTAL, PO, url=portal_remediation, data=lambda w: {f"r{w.remediation_pk}-body": "Matrix"}
+    ),
+    "portal_remediation_file": Route(
+        PORTAL, url=lambda w: {"item_id": w.remediation_id, "message_id": w.remediation_message_id}
+    ),
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
     # A hand-off this link never made does not exist for it (tests/portal/test_delegation.py takes
@@ -454,6 +493,12 @@ ROUTES: dict[str, Route] = {
     # Uploads are multipart: the JSON body of the matrix is refused as such (415).
     "api-vendor-evidence": API(INVITE, PO, url=portal_question, ok={POST: {415}}),
     "api-vendor-submit": API(INVITE, PO),
+    "api-vendor-remediation": API(INVITE),
+    "api-vendor-remediation-reply": API(INVITE, PO, url=portal_remediation, data={"body": "Matrix"}),
+    "api-remediation-list": API({GET: VIEW, POST: RUN}, GP, url=api_evaluation, data={"findings": []}),
+    "api-remediation-item": API({GET: VIEW, PATCH: RUN}, (GET, PATCH), url=api_remediation, data={}),
+    "api-remediation-status": API(RUN, PO, url=api_remediation, data={"status": "accepted"}),
+    "api-remediation-messages": API({GET: VIEW, POST: REVIEW}, GP, url=api_remediation, data={"body": "M"}),
     "api-vendor-answer-confirm": API(INVITE, PO, url=portal_question),
     "api-vendor-section-confirm": API(INVITE, PO, url=lambda w: {"key": w.portal_section_key}),
     "api-vendor-model-card": API(INVITE, PO, ok={POST: {415}}),
@@ -558,7 +603,32 @@ def build_world(org, officer) -> World:
     notification = Notification.objects.create(
         organization=org, recipient=officer, evaluation=evaluation_a, kind="evaluation_submitted", message="M"
     )
+    item = RemediationItem.objects.create(
+        organization=org,
+        evaluation=evaluation_a,
+        product=evaluation_a.product,
+        source="finding",
+        finding_code="matrix.finding",
+        title="Matrix item",
+    )
+    item_message = RemediationMessage.objects.create(
+        organization=org,
+        item=item,
+        author_user=officer,
+        author_label="Officer",
+        body="With a document",
+        file_name="matrix.pdf",
+        stored_name=stored_evidence(
+            b"%PDF-1.7\n%%EOF\n", evaluation=evaluation_a, question=questions.report
+        ).stored_name,
+        content_type="application/pdf",
+        size=15,
+        sha256=hashlib.sha256(b"%PDF-1.7\n%%EOF\n").hexdigest(),
+    )
     return World(
+        remediation_id=item.public_id,
+        remediation_pk=item.pk,
+        remediation_message_id=item_message.public_id,
         evaluation=evaluation_a,
         template=draft,
         section_key="first",
