@@ -247,6 +247,15 @@ def test_a_contact_named_in_the_audit_log_cannot_be_deleted_through_the_api(offi
     assert Contact.objects.filter(pk=contact.pk).exists()
 
 
+def test_a_vendor_whose_contact_is_named_in_the_audit_log_cannot_be_deleted(officer_api, org):
+    contact = ContactFactory(vendor=VendorFactory(organization=org))
+    audit_record(organization=org, kind=AuditEvent.Kind.COMMENT_ADDED, summary="Wrote", contact=contact)
+    response = officer_api.delete(f"/api/v1/vendors/{contact.vendor.public_id}/")
+    assert response.status_code == 409
+    assert "its contacts are named in the audit log" in response.text
+    assert Vendor.objects.filter(pk=contact.vendor_id).exists()
+
+
 def test_lists_are_paginated_with_a_maximum_page_size(officer_api, org):
     for _ in range(3):
         ContactFactory(vendor=VendorFactory(organization=org))
