@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import AccountEvent, IdentityProvider, Membership, Organization, User
@@ -13,9 +13,34 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+AUDIT_MODELS = {"audit event", "account event"}
+PROTECTED_HINT = (
+    "The audit log keeps what this {what} did, and it is append-only, so the {what} cannot be deleted. "
+    "{instead}"
+)
+
+
+def hint_when_protected(model_admin, request, object_id, what: str, instead: str) -> None:
+    """Adds to Django's "protected related objects" page what to do instead of deleting."""
+    obj = model_admin.get_object(request, admin.utils.unquote(object_id))
+    if obj is None or request.method != "GET":
+        return
+    _, _, perms_needed, protected = model_admin.get_deleted_objects([obj], request)
+    # The audit models' admins refuse deletion outright, so Django names them among the objects
+    # the user "has no permission" to delete before it gets to the PROTECT foreign keys.
+    if protected or perms_needed & AUDIT_MODELS:
+        messages.warning(request, PROTECTED_HINT.format(what=what, instead=instead))
+
+
 @admin.register(User)
 class AppUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        hint_when_protected(
+            self, request, object_id, "person", "Untick “Active” on their account to stop them signing in."
+        )
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(Organization)
@@ -23,6 +48,16 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        hint_when_protected(
+            self,
+            request,
+            object_id,
+            "organization",
+            "Remove its members instead; its audit rows can be purged only by the audit_retention command.",
+        )
+        return super().delete_view(request, object_id, extra_context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

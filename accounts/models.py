@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -127,11 +129,22 @@ class RecoveryCode(models.Model):
         return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
 
 
+APPEND_ONLY_TRIGGER = "append_only"
+
+
+class AccountEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("The account log is append-only.")
+
+    def delete(self):
+        raise ValidationError("The account log is append-only.")
+
+
 class AccountEvent(models.Model):
     """Append-only record of security changes to accounts that happen outside any evaluation.
 
     Rows are only ever created (accounts.services.account_events); people are kept by name as well,
-    so the record survives a deleted account.
+    for reading the record without joining. Old rows leave only through the audit_retention command.
     """
 
     class Kind(models.TextChoices):
@@ -142,25 +155,42 @@ class AccountEvent(models.Model):
         API_TOKEN_REVOKED = "api_token_revoked", "Personal API token revoked"
         SSO_SETTINGS_CHANGED = "sso_settings_changed", "Single sign-on settings changed"
         SSO_MEMBER_JOINED = "sso_member_joined", "Member joined through single sign-on"
+        AUDIT_PURGED = "audit_purged", "Audit rows past retention exported and purged"
 
+    # PROTECT throughout, like procurement.AuditEvent: the rows are append-only in the database, so
+    # neither a cascade nor SET_NULL may touch them; people are deactivated instead of deleted.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=200, blank=True)
-    subject = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     subject_label = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # What else identifies the change: for a token its name, prefix and where it was made.
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = AccountEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The database refuses UPDATE and DELETE on PostgreSQL (see procurement.models.audit).
+        triggers = [
+            pgtrigger.Protect(name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject_label} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("The account log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The account log is append-only.")
 
 
 class IdentityProvider(models.Model):

@@ -183,13 +183,13 @@ def build(evaluations: int, answers: int, seed: int = 7):
     for evaluation_id in evaluation_ids:
         for question in questions:
             value = rng.choice(["yes", "no"]) if question.type == Question.Type.YES_NO else text()
-            buffer.write(f"{org.pk}\t{evaluation_id}\t{question.pk}\t{json.dumps(value)}\tf\t1\t{now}\n")
+            buffer.write(f"{org.pk}\t{evaluation_id}\t{question.pk}\t{json.dumps(value)}\tf\t1\t{now}\t\tf\n")
     buffer.seek(0)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             "COPY procurement_answer (organization_id, evaluation_id, question_id, value, "
-            "is_not_applicable, version, updated_at) FROM STDIN",
+            "is_not_applicable, version, updated_at, source, prefilled_not_applicable) FROM STDIN",
             buffer,
         )
     # As autovacuum leaves the tables: the GIN indexes' pending lists merged, statistics current.

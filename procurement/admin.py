@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import ReadOnlyAdmin, hint_when_protected
 from procurement.models import Answer, AuditEvent, Evaluation, EvaluationStatusChange, EvidenceFile, Invite
 
 
@@ -11,6 +11,12 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "organization", "status", "risk_tier", "due_date"]
     list_filter = ["status", "risk_tier", "organization"]
     raw_id_fields = ["product", "template", "owner", "previous", "decided_by"]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        hint_when_protected(
+            self, request, object_id, "evaluation", "Archive it from the evaluation page instead."
+        )
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(EvaluationStatusChange)

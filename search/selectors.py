@@ -1,9 +1,10 @@
 """Find anything: vendors, products, evaluations, and the answers and comments inside evaluations.
 
 One function, `search`, answers for the navigation bar's search box. On PostgreSQL it uses the
-stored, GIN-indexed `search_vector` columns (generated columns, see the procurement and vendors
-migrations), ranks with ts_rank and highlights with ts_headline; on the embedded SQLite default it
-falls back to a case-insensitive substring match with the same result shape.
+stored, GIN-indexed `search_vector` columns (generated columns, or for evaluations a column kept
+by triggers; see the procurement and vendors migrations), ranks with ts_rank and highlights with
+ts_headline; on the embedded SQLite default it falls back to a case-insensitive substring match
+with the same result shape.
 
 What is searched is a fixed list of text fields. Invite tokens (only their hashes are stored) and
 evidence files' stored names are in none of them, so neither can ever be found.
@@ -22,7 +23,6 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
     SearchVectorField,
 )
 from django.db import connection
@@ -191,17 +191,12 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
         for p in products
     ]
 
-    # Evaluations are found by what they are about; 1,000s of rows, so an index is not needed.
-    evaluation_vector = SearchVector(
-        "product__name", "product__vendor__legal_name", "template__name", config="english"
-    )
+    # Evaluations are found by what they are about: product, vendor and template names, kept in a
+    # stored, indexed column by database triggers (procurement migration 0011).
     evaluations = (
-        Evaluation.objects.for_org(organization)
+        _best(Evaluation.objects.for_org(organization), sq, per_kind, "-created_at")
         .select_related("product__vendor", "template")
-        .annotate(document=evaluation_vector)
-        .filter(document=sq)
         .annotate(
-            rank=SearchRank(evaluation_vector, sq),
             title_hl=_headline(
                 Concat(
                     F("product__name"),
@@ -215,7 +210,7 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
                 whole=True,
             ),
         )
-        .order_by("-rank", "-created_at")[:per_kind]
+        .order_by("-rank", "-created_at")
     )
     hits += [
         Hit(

@@ -154,8 +154,8 @@ def contact_update(*, contact: Contact, **values: Any) -> Contact:
 
 
 def _delete_unless_kept(obj: Any, message: str) -> None:
-    # Evaluations PROTECT their product and invites PROTECT their contact: they are the record of
-    # who was assessed and who was asked. Django refuses before deleting anything.
+    # Evaluations PROTECT their product, invites and audit rows PROTECT their contact: they are the
+    # record of who was assessed and who was asked. Django refuses before deleting anything.
     try:
         with transaction.atomic():
             obj.delete()
@@ -164,10 +164,11 @@ def _delete_unless_kept(obj: Any, message: str) -> None:
 
 
 def vendor_delete(*, vendor: Vendor) -> None:
-    """Removes a vendor with its products and contacts, unless any of its products was evaluated."""
+    """Removes a vendor with its products and contacts, unless any of them is kept for the record."""
     _delete_unless_kept(
         vendor,
-        "This vendor's products have evaluations, which are kept for the record; it cannot be deleted.",
+        "This vendor's products have evaluations, or its contacts are named in the audit log, which are "
+        "kept for the record; it cannot be deleted.",
     )
 
 
@@ -179,7 +180,9 @@ def product_delete(*, product: Product) -> None:
 
 def contact_delete(*, contact: Contact) -> None:
     _delete_unless_kept(
-        contact, "This contact was invited to an evaluation and is kept for the record; it cannot be deleted."
+        contact,
+        "This contact was invited to an evaluation or is named in the audit log, and is kept for the record; "
+        "it cannot be deleted.",
     )
 
 

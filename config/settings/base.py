@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_structlog",
+    "pgtrigger",
     # The product's apps, lowest layer first (see the import-linter contracts in pyproject.toml).
     "accounts",
     "questionnaires",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organization, TenantQuerySet, User
 from procurement.models.evaluation import Evaluation
+
+APPEND_ONLY_TRIGGER = "append_only"
 
 
 class AuditEventQuerySet(TenantQuerySet):
@@ -52,14 +55,18 @@ class AuditEvent(models.Model):
         REASSESSMENT_OPENED = "reassessment_opened", "Re-assessment opened"
         WEBHOOK_CHANGED = "webhook_changed", "Webhook changed"
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Nothing that an audit row points at can be deleted while the row exists: a cascade would delete
+    # history and SET_NULL would rewrite it (an UPDATE the database trigger refuses). PROTECT rather
+    # than an unconstrained DO_NOTHING keeps every actor resolvable from the row; people who leave
+    # are deactivated, not deleted, and old rows go only through the audit_retention command.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     evaluation = models.ForeignKey(
-        Evaluation, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+        Evaluation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_contact = models.ForeignKey(
-        "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "vendors.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=200)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -72,6 +79,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # On PostgreSQL the database itself refuses to change or remove a row, whatever the client;
+        # only procurement.services.retention lifts it (pgtrigger.ignore) for a documented purge.
+        # SQLite (the embedded mode) has no such trigger and relies on the guards in this module.
+        triggers = [
+            pgtrigger.Protect(name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.summary}"

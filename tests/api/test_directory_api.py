@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from procurement.models import Evaluation
+from procurement.models import AuditEvent, Evaluation
+from procurement.services.audit import audit_record
 from questionnaires.models import Template
 from questionnaires.transfer import template_export
 from tests.factories import (
@@ -235,6 +236,24 @@ def test_an_invited_contact_cannot_be_deleted(officer_api, org):
     response = officer_api.delete(f"/api/v1/contacts/{invite.contact.public_id}/")
     assert response.status_code == 409
     assert Contact.objects.filter(pk=invite.contact.pk).exists()
+
+
+def test_a_contact_named_in_the_audit_log_cannot_be_deleted_through_the_api(officer_api, org):
+    contact = ContactFactory(vendor=VendorFactory(organization=org))
+    audit_record(organization=org, kind=AuditEvent.Kind.COMMENT_ADDED, summary="Wrote", contact=contact)
+    response = officer_api.delete(f"/api/v1/contacts/{contact.public_id}/")
+    assert response.status_code == 409
+    assert "kept for the record" in response.text
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_vendor_whose_contact_is_named_in_the_audit_log_cannot_be_deleted(officer_api, org):
+    contact = ContactFactory(vendor=VendorFactory(organization=org))
+    audit_record(organization=org, kind=AuditEvent.Kind.COMMENT_ADDED, summary="Wrote", contact=contact)
+    response = officer_api.delete(f"/api/v1/vendors/{contact.vendor.public_id}/")
+    assert response.status_code == 409
+    assert "its contacts are named in the audit log" in response.text
+    assert Vendor.objects.filter(pk=contact.vendor_id).exists()
 
 
 def test_lists_are_paginated_with_a_maximum_page_size(officer_api, org):

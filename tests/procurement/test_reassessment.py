@@ -104,7 +104,6 @@ def test_a_policy_change_moves_pending_review_dates_only(org, officer, admin_use
     opened, _ = approved(org, officer, tier="high", decided_at=decided)
     reassessments_open_due(today=day("2026-12-20"))  # opens both (12 months less 30 days)
     ReviewCycle.objects.filter(approved_evaluation=pending).update(reassessment=None, opened_at=None)
-    Evaluation.objects.filter(previous=pending).delete()
 
     review_policy_update(organization=org, user=admin_user, high_months=6)
 

@@ -20,6 +20,7 @@ from tests.factories import (
     ReviewCommentFactory,
     VendorFactory,
 )
+from vendors.services import product_update, vendor_update
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
 
@@ -162,10 +163,34 @@ def test_the_search_columns_are_gin_indexed_on_postgresql(db):
         names = [row[0] for row in cursor.fetchall()]
     assert names == [
         "procurement_answer_search_gin",
+        "procurement_evaluation_search_gin",
         "procurement_reviewcomment_search_gin",
         "vendors_product_search_gin",
         "vendors_vendor_search_gin",
     ]
+
+
+@on_postgres
+def test_an_evaluation_is_found_by_its_current_product_vendor_and_template_names(org, evaluation):
+    def found(query):
+        return [h.url for h in search(organization=org, query=query) if h.kind == "evaluation"]
+
+    url = evaluation.get_absolute_url()
+    assert found("chestscan") == [url]
+    vendor_update(vendor=evaluation.product.vendor, legal_name="Borealis Diagnostics")
+    product_update(product=evaluation.product, name="LungWatch")
+    template = evaluation.template
+    template.name = "Radiology intake"
+    template.save()
+
+    assert found("acme") == []
+    assert found("chestscan") == []
+    assert found("borealis") == found("lungwatch") == found("radiology intake") == [url]
+    # A new evaluation is indexed as it is written, even through bulk_create.
+    [other] = Evaluation.objects.bulk_create(
+        [Evaluation(organization=org, product=evaluation.product, template=template, owner=evaluation.owner)]
+    )
+    assert set(found("lungwatch")) == {url, other.get_absolute_url()}
 
 
 # ---- The page ------------------------------------------------------------------------------
