@@ -13,6 +13,7 @@ from procurement.models.review import (
     ReviewerAssignment,
 )
 from procurement.models.scoring import Finding, RescoreBatch, ScoreOverride, ScoreRun
+from procurement.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Answer",
@@ -35,4 +36,8 @@ __all__ = [
     "ReviewerAssignment",
     "ScoreOverride",
     "ScoreRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

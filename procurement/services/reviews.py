@@ -23,6 +23,7 @@ from procurement.models import (
 )
 from procurement.services.audit import audit_record
 from procurement.services.notifications import notifications_create
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Question, Section
 
@@ -284,6 +285,21 @@ def decision_record(
         user=user,
         request=request,
         data={"decision": decision, "rationale": rationale.strip(), "conditions": len(conditions)},
+    )
+    webhook_event_emit(
+        organization=locked.organization,
+        kind="evaluation.decided",
+        data={
+            "evaluation": evaluation_event_data(locked),
+            "decision": decision,
+            "rationale": locked.decision_rationale,
+            "decided_at": locked.decided_at.isoformat(),
+            "decided_by": user.get_full_name() or user.get_username(),
+            "conditions": [
+                {"description": c.description, "due_date": c.due_date.isoformat() if c.due_date else None}
+                for c in created
+            ],
+        },
     )
     for attr in ("decision", "decision_rationale", "decided_at", "decided_by"):
         setattr(evaluation, attr, getattr(locked, attr))
