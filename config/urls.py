@@ -16,6 +16,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("evaluations/", include("procurement.urls")),
     path("", include("procurement.worklist_urls")),
+    path("settings/webhooks/", include("procurement.webhook_urls")),
     path("reports/", include("reports.urls")),
     path("search/", include("search.urls")),
     # Vendor portal: reached only through invite links, no account.
