@@ -391,7 +391,8 @@ def webhook_event_emit(
 
     Kinds wired by other features: remediation.overdue ({"evaluation": ..., "remediation": ...}),
     evidence.expiring ({"evaluation": ..., "evidence": ..., "expires_on": ...}) and
-    model_version.reported ({"product": ..., "version": ...}).
+    model_version.reported ({"product": ..., "version": ...}). Called after the commit (as the
+    re-assessment feature's emit_model_version_reported is), the rows are written and queued at once.
 
     `endpoints` (from `webhook_endpoints_for`) saves the look-up when the caller emits several events
     of one kind, or wants to skip building `data` when nobody listens.
