@@ -275,6 +275,9 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60)
 # Plain http is accepted for loopback receivers only, and not at all where this is off (production).
 WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=True)
+# Where on, no request goes to a host that resolves to a loopback, private or reserved address (so
+# a webhook cannot be aimed at the servers inside the hospital's network or the cloud metadata).
+WEBHOOK_REFUSE_PRIVATE_ADDRESSES = env.bool("WEBHOOK_REFUSE_PRIVATE_ADDRESSES", default=False)
 # An invite link keeps working at least this many days past the evaluation's due date.
 INVITE_GRACE_DAYS = env.int("INVITE_GRACE_DAYS", default=7)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)

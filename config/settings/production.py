@@ -11,6 +11,8 @@ SECRET_KEY = env("SECRET_KEY")
 WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
 # Receivers in production are reached over https only.
 WEBHOOK_ALLOW_HTTP_LOOPBACK = False
+# ... nor to addresses inside the network (set it off only for receivers on a private network).
+WEBHOOK_REFUSE_PRIVATE_ADDRESSES = env.bool("WEBHOOK_REFUSE_PRIVATE_ADDRESSES", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 # The default storage (the file system, or the S3 bucket when AWS_STORAGE_BUCKET_NAME is set) is

@@ -30,6 +30,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -452,8 +453,13 @@ def webhook_body(payload: dict[str, Any]) -> bytes:
 
 def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
     """(status code or None, response excerpt, error) of one POST."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
         return None, "", "Only http and https addresses are called."
+    if settings.WEBHOOK_REFUSE_PRIVATE_ADDRESSES:
+        refused = _non_public_address(parts.hostname or "", parts.port or 443)
+        if refused:
+            return None, "", refused
     # The scheme is checked just above (and when the endpoint was saved): never file: or ftp:.
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
@@ -464,6 +470,19 @@ def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, "", f"{type(exc).__name__}: {reason}"[:1000]
+
+
+def _non_public_address(host: str, port: int) -> str:
+    """Why `host` is not called (it resolves to a loopback, private or reserved address), or ""."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"DNS lookup of {host} failed: {exc}"[:1000]
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            return f"Refused: {host} resolves to a non-public address ({address})."
+    return ""
 
 
 def _excerpt(response) -> str:

@@ -339,3 +339,16 @@ def test_deactivating_an_endpoint_stops_its_events(org, receiver, django_capture
     event = AuditEvent.objects.filter(kind=AuditEvent.Kind.WEBHOOK_CHANGED).last()
     assert event.summary.startswith("Webhook deactivated")
     assert event.data["fields"] == ["active"]
+
+
+def test_production_calls_no_host_inside_the_network(
+    org, receiver, settings, fast_retries, django_capture_on_commit_callbacks
+):
+    _endpoint(org, receiver, kinds=["evaluation.decided"])
+    settings.WEBHOOK_REFUSE_PRIVATE_ADDRESSES = True
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = webhook_event_emit(organization=org, kind="evaluation.decided", data={})
+    delivery.refresh_from_db()
+    assert receiver.received == []
+    assert delivery.last_error == "Refused: 127.0.0.1 resolves to a non-public address (127.0.0.1)."
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
