@@ -29,6 +29,7 @@ class Perm(models.TextChoices):
     VIEW_REPORTS = "view_reports", "Download due-diligence reports and exports"
     MANAGE_MEMBERS = "manage_members", "Invite members and change their roles"
     MANAGE_API_TOKENS = "manage_api_tokens", "Create and revoke personal API tokens"
+    MANAGE_WEBHOOKS = "manage_webhooks", "Set up the organization's webhooks and read their delivery log"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

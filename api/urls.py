@@ -18,6 +18,7 @@ from api.views import (
     vendor_portal,
     vendor_workbook,
     vendors,
+    webhooks,
 )
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)
@@ -26,6 +27,7 @@ router.register("vendors", vendors.VendorViewSet, basename="api-vendor")
 router.register("products", vendors.ProductViewSet, basename="api-product")
 router.register("contacts", vendors.ContactViewSet, basename="api-contact")
 router.register("evaluations", evaluations.EvaluationViewSet, basename="api-evaluation")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="api-webhook")
 
 v1 = [
     path("me/", account.MeView.as_view(), name="api-me"),
@@ -66,6 +68,11 @@ v1 = [
         "evaluations/<uuid:id>/remediation/<uuid:item_id>/messages/",
         remediation.RemediationMessagesView.as_view(),
         name="api-remediation-messages",
+    ),
+    path(
+        "webhooks/<uuid:id>/deliveries/<uuid:delivery_id>/retry/",
+        webhooks.WebhookDeliveryRetryView.as_view(),
+        name="api-webhook-delivery-retry",
     ),
     path("reports/<uuid:id>/", reports.ReportView.as_view(), name="api-report"),
     path("reports/<uuid:id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),

@@ -66,6 +66,11 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.sweep_unmailed_invites",
             "schedule": float(settings.INVITE_EMAIL_SWEEP_SECONDS),
         },
+        # Outbox for webhooks: deliveries saved while the broker was down, or whose retry was lost.
+        "sweep-webhook-deliveries": {
+            "task": "procurement.tasks.sweep_webhook_deliveries",
+            "schedule": float(settings.WEBHOOK_SWEEP_SECONDS),
+        },
         # Proof for /healthz that beat is alive. A heartbeat that waited in the queue longer than
         # one interval is dropped, so a backlog released by a returning worker cannot fake a beat.
         "beat-heartbeat": {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("evaluations/", include("procurement.urls")),
     path("", include("procurement.worklist_urls")),
     path("", include("procurement.lifecycle_urls")),
+    path("settings/webhooks/", include("procurement.webhook_urls")),
     path("reports/", include("reports.urls")),
     path("search/", include("search.urls")),
     # Vendor portal: reached only through invite links, no account.

@@ -14,6 +14,7 @@ from procurement.services.invites import invite_email_deliver, invite_email_swee
 from procurement.services.reassessment import reassessments_open_due
 from procurement.services.remediation import remediation_send_reminders, remediation_vendor_email_send
 from procurement.services.scoring import TRANSIENT_ERRORS, scoring_rescore_chunk, scoring_run, scoring_sweep
+from procurement.services.webhooks import webhook_deliver, webhook_sweep
 
 
 @shared_task(name="procurement.tasks.send_due_reminders")
@@ -154,3 +155,22 @@ def send_remediation_reminders() -> int:
 )
 def remediation_vendor_email(item_id: int, event: str) -> int:
     return remediation_vendor_email_send(item_id=item_id, event=event)
+
+
+# ---- Webhooks --------------------------------------------------------------------------------
+
+
+@shared_task(name="procurement.tasks.webhook_deliver", acks_late=True, soft_time_limit=60, time_limit=90)
+def webhook_deliver_task(delivery_id: int) -> bool:
+    """One attempt at a webhook delivery. Only the delivery's id travels: never the payload or secret.
+
+    Retries are not Celery's: a failed attempt stores when the next is due and queues it (with a
+    countdown); the beat sweep picks up any whose message was lost.
+    """
+    return webhook_deliver(delivery_id=delivery_id) is not None
+
+
+@shared_task(name="procurement.tasks.sweep_webhook_deliveries", soft_time_limit=100, time_limit=120)
+def sweep_webhook_deliveries() -> int:
+    """Beat: queues again the due webhook deliveries that never reached a worker."""
+    return webhook_sweep()

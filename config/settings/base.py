@@ -279,6 +279,21 @@ REASSESSMENT_HOUR = env.int("REASSESSMENT_HOUR", default=6)
 REASSESSMENT_CHECK_SECONDS = env.float("REASSESSMENT_CHECK_SECONDS", default=0)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
+
+# Webhooks. Endpoint secrets are encrypted at rest with a key derived from WEBHOOK_SECRET_KEY (by
+# default from SECRET_KEY, so changing SECRET_KEY without setting this makes stored secrets
+# unreadable: set it explicitly in production). A failed delivery is tried again after each of the
+# WEBHOOK_RETRY_DELAYS (seconds), then marked failed: by default 6 attempts over about an hour.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=float, default=[60, 300, 600, 1200, 1800])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# How often beat sends again the deliveries that are due but whose task never reached a worker.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60)
+# Plain http is accepted for loopback receivers only, and not at all where this is off (production).
+WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=True)
+# Where on, no request goes to a host that resolves to a loopback, private or reserved address (so
+# a webhook cannot be aimed at the servers inside the hospital's network or the cloud metadata).
+WEBHOOK_REFUSE_PRIVATE_ADDRESSES = env.bool("WEBHOOK_REFUSE_PRIVATE_ADDRESSES", default=False)
 # An invite link keeps working at least this many days past the evaluation's due date.
 INVITE_GRACE_DAYS = env.int("INVITE_GRACE_DAYS", default=7)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)

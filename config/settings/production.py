@@ -6,6 +6,13 @@ from config.structured_logs import logging_config
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Encrypts the webhook endpoint secrets. Set it apart from SECRET_KEY, so that SECRET_KEY can be
+# rotated without making the stored secrets unreadable (unset, a key is derived from SECRET_KEY).
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+# Receivers in production are reached over https only.
+WEBHOOK_ALLOW_HTTP_LOOPBACK = False
+# ... nor to addresses inside the network (set it off only for receivers on a private network).
+WEBHOOK_REFUSE_PRIVATE_ADDRESSES = env.bool("WEBHOOK_REFUSE_PRIVATE_ADDRESSES", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 # The default storage (the file system, or the S3 bucket when AWS_STORAGE_BUCKET_NAME is set) is

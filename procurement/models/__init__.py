@@ -15,6 +15,7 @@ from procurement.models.review import (
     ReviewerAssignment,
 )
 from procurement.models.scoring import Finding, RescoreBatch, ScoreOverride, ScoreRun
+from procurement.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Answer",
@@ -43,4 +44,8 @@ __all__ = [
     "ReviewerAssignment",
     "ScoreOverride",
     "ScoreRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -25,6 +25,7 @@ from procurement.services.audit import audit_record
 from procurement.services.notifications import notifications_create
 from procurement.services.reassessment import review_cycle_after_decision
 from procurement.services.remediation import remediation_condition_met, remediation_from_conditions
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 from procurement.services.workflow import evaluation_transition
 from questionnaires.models import Question, Section
 
@@ -292,6 +293,21 @@ def decision_record(
         data={"decision": decision, "rationale": rationale.strip(), "conditions": len(conditions)},
     )
     review_cycle_after_decision(evaluation=locked)
+    webhook_event_emit(
+        organization=locked.organization,
+        kind="evaluation.decided",
+        data={
+            "evaluation": evaluation_event_data(locked),
+            "decision": decision,
+            "rationale": locked.decision_rationale,
+            "decided_at": locked.decided_at.isoformat(),
+            "decided_by": user.get_full_name() or user.get_username(),
+            "conditions": [
+                {"description": c.description, "due_date": c.due_date.isoformat() if c.due_date else None}
+                for c in created
+            ],
+        },
+    )
     for attr in ("decision", "decision_rationale", "decided_at", "decided_by"):
         setattr(evaluation, attr, getattr(locked, attr))
     return locked

@@ -30,6 +30,7 @@ from procurement.models import (
 from procurement.queue import enqueue
 from procurement.services.audit import audit_record
 from procurement.services.scoring_inputs import inputs_hash, load_scoring_inputs
+from procurement.services.webhooks import evaluation_event_data, webhook_endpoints_for, webhook_event_emit
 from questionnaires.engine.scoring import RULES_VERSION, ScoreResult, SectionSpec, score_answers
 from questionnaires.models import Template
 
@@ -150,6 +151,49 @@ def _findings(run: ScoreRun, result: ScoreResult) -> list[Finding]:
     return rows
 
 
+def _emit_raised_findings(*, run: ScoreRun, findings: list[Finding]) -> None:
+    """finding.raised for each finding the evaluation's previous finished run did not have."""
+    if not findings:
+        return
+    endpoints = webhook_endpoints_for(organization=run.organization, kind="finding.raised")
+    if not endpoints:
+        return
+    before = (
+        ScoreRun.objects.filter(evaluation_id=run.evaluation_id, status=ScoreRun.Status.DONE)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    known = (
+        set(Finding.objects.filter(score_run_id=before.result_run_id).values_list("code", flat=True))
+        if before is not None
+        else set()
+    )
+    evaluation = Evaluation.objects.select_related("product__vendor", "organization").get(
+        pk=run.evaluation_id
+    )
+    for finding in findings:
+        if finding.code in known:
+            continue
+        webhook_event_emit(
+            organization=evaluation.organization,
+            kind="finding.raised",
+            endpoints=endpoints,
+            data={
+                "evaluation": evaluation_event_data(evaluation),
+                "score_run": str(run.public_id),
+                "finding": {
+                    "code": finding.code,
+                    "kind": finding.kind,
+                    "title": finding.title,
+                    "citation": finding.citation,
+                    "question_keys": finding.question_keys,
+                    "caps_tier_at": finding.caps_tier_at,
+                },
+            },
+        )
+
+
 def _mark_failed(run_id: int, error: str) -> None:
     ScoreRun.objects.filter(pk=run_id).update(
         status=ScoreRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
@@ -244,7 +288,8 @@ def _store(*, run: ScoreRun, digest: str, result: ScoreResult | None, previous: 
     if not finished:
         return run
     if result is not None:
-        Finding.objects.bulk_create(_findings(run, result))
+        new_findings = Finding.objects.bulk_create(_findings(run, result))
+        _emit_raised_findings(run=run, findings=new_findings)
     Evaluation.objects.filter(pk=run.evaluation_id).update(
         overall_score=outcome["overall_score"], risk_tier=outcome["risk_tier"]
     )

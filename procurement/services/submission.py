@@ -12,6 +12,7 @@ from procurement.models import ClarificationRequest, Evaluation
 from procurement.queue import enqueue_or_run_on_commit
 from procurement.selectors import evaluation_snapshot
 from procurement.services.scoring import scoring_request
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 from procurement.services.workflow import evaluation_transition
 
 if TYPE_CHECKING:
@@ -68,6 +69,14 @@ def evaluation_submit(
     # the broker is down the outbox sweep sends it later. The notice is sent by this process when
     # the broker cannot take it.
     scoring_request(evaluation=locked)
+    webhook_event_emit(
+        organization=locked.organization,
+        kind="evaluation.submitted",
+        data={
+            "evaluation": {**evaluation_event_data(locked), "status": Evaluation.Status.SUBMITTED},
+            "submitted_by": contact.name if contact else "",
+        },
+    )
     evaluation_id = locked.pk
     enqueue_or_run_on_commit("procurement.tasks.notify_evaluation_submitted", evaluation_id)
     return evaluation

@@ -18,6 +18,7 @@ from accounts.models import ApiToken
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from accounts.services.api_tokens import api_token_create, api_token_hash
 from procurement.models import Evaluation
+from procurement.services.webhooks import webhook_endpoint_create
 from reports.models import Report
 from tests.api.conftest import api_client, token_for
 from tests.factories import (
@@ -67,6 +68,11 @@ ENDPOINTS = [
     ("post", "/api/v1/evaluations/{evaluation}/report/", Perm.VIEW_REPORTS, True),
     ("get", "/api/v1/reports/{report}/", Perm.VIEW_REPORTS, True),
     ("get", "/api/v1/reports/{report}/download/", Perm.VIEW_REPORTS, True),
+    # Administrators only.
+    ("get", "/api/v1/webhooks/", Perm.MANAGE_WEBHOOKS, False),
+    ("post", "/api/v1/webhooks/", Perm.MANAGE_WEBHOOKS, False),
+    ("get", "/api/v1/webhooks/{webhook}/deliveries/", Perm.MANAGE_WEBHOOKS, True),
+    ("post", "/api/v1/webhooks/{webhook}/test/", Perm.MANAGE_WEBHOOKS, True),
 ]
 # Moves and the permission each needs (the table in procurement.services.evaluations).
 MOVES = [("sent", Perm.RUN_EVALUATIONS), ("under_review", Perm.REVIEW), ("archived", Perm.RUN_EVALUATIONS)]
@@ -89,6 +95,9 @@ def objects(org):
         "contact": contact.public_id,
         "evaluation": evaluation.public_id,
         "report": report.public_id,
+        "webhook": webhook_endpoint_create(
+            organization=org, url="https://grc.example/hook", event_kinds=["evaluation.decided"], user=None
+        )[0].public_id,
     }
 
 
@@ -135,7 +144,9 @@ def test_role_against_each_move(org, objects, role, to_status, perm):
 @pytest.mark.parametrize(("method", "path", "perm", "scoped"), ENDPOINTS)
 def test_outsider_against_endpoint(outsider, objects, method, path, perm, scoped):
     response = _call(api_client(token_for(outsider)), method, path.format(**objects))
-    if scoped:
+    if perm not in ROLE_PERMISSIONS[Role.OFFICER]:  # the outsider is an officer over there
+        assert response.status_code == 403, (method, path, response.status_code)
+    elif scoped:
         assert response.status_code == 404, (method, path, response.status_code)
     else:
         assert response.status_code not in (401, 403, 404, 500)

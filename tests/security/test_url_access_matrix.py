@@ -42,8 +42,10 @@ from procurement.models import (
     Notification,
     RemediationItem,
     RemediationMessage,
+    WebhookDelivery,
 )
 from procurement.services import invites as invite_services
+from procurement.services.webhooks import webhook_endpoint_create
 from questionnaires.models import Template
 from reports.models import Report
 from tests.factories import (
@@ -110,6 +112,8 @@ class World:
     remediation_id: Any = None  # a vendor-side remediation item of evaluation A
     remediation_pk: int = 0
     remediation_message_id: Any = None  # a message of that item with a document
+    webhook_id: Any = None  # a webhook endpoint of organization A
+    delivery_id: Any = None  # a failed delivery of that endpoint
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -207,6 +211,18 @@ def product(w: World) -> dict:
 
 def contact(w: World) -> dict:
     return {"public_id": w.contact_id}
+
+
+WEBHOOKS = Perm.MANAGE_WEBHOOKS
+WEBHOOK_FORM = {"url": "https://intruder.example/", "event_kinds": "evaluation.decided"}
+
+
+def webhook(w: World) -> dict:
+    return {"public_id": w.webhook_id}
+
+
+def api_webhook(w: World) -> dict:
+    return {"id": w.webhook_id}
 
 
 def score_run(w: World) -> dict:
@@ -444,6 +460,16 @@ ROUTES: dict[str, Route] = {
     "notification_list": Route(VIEW),
     "notification_read": Route(VIEW, PO, url=lambda w: {"public_id": w.notification_id}, owner="officer"),
     "notifications_read_all": Route(VIEW, PO),
+    # --- the organization's webhooks (administrators); no event leaves: nothing here commits
+    "webhook_list": Route(WEBHOOKS, GP, data=WEBHOOK_FORM),
+    "webhook_detail": Route(WEBHOOKS, GP, url=webhook, data=WEBHOOK_FORM),
+    "webhook_rotate": Route(WEBHOOKS, PO, url=webhook),
+    "webhook_delete": Route(WEBHOOKS, PO, url=webhook),
+    "webhook_test": Route(WEBHOOKS, PO, url=webhook),
+    "webhook_log": Route(WEBHOOKS, PO, url=webhook),
+    "webhook_delivery_retry": Route(
+        WEBHOOKS, PO, url=lambda w: {"public_id": w.webhook_id, "delivery_id": w.delivery_id}
+    ),
     # --- REST API, organization side (Authorization: Bearer <personal token>)
     "api-me": API(VIEW),
     "api-template-list": API(VIEW),
@@ -487,6 +513,14 @@ ROUTES: dict[str, Route] = {
     ),
     "api-report": API(REPORTS, url=lambda w: {"id": w.report_id}),
     "api-report-download": API(REPORTS, url=lambda w: {"id": w.report_id}),
+    "api-webhook-list": API(WEBHOOKS, GP, data={**WEBHOOK_FORM, "event_kinds": ["finding.raised"]}),
+    "api-webhook-detail": API(WEBHOOKS, CRUD, url=api_webhook, data={"active": False}),
+    "api-webhook-test": API(WEBHOOKS, PO, url=api_webhook),
+    "api-webhook-rotate-secret": API(WEBHOOKS, PO, url=api_webhook),
+    "api-webhook-deliveries": API(WEBHOOKS, url=api_webhook),
+    "api-webhook-delivery-retry": API(
+        WEBHOOKS, PO, url=lambda w: {"id": w.webhook_id, "delivery_id": w.delivery_id}
+    ),
     # --- REST API, vendor side (Authorization: Invite <invite token>)
     "api-vendor-questionnaire": API(INVITE),
     "api-vendor-answer": API(INVITE, (PUT,), url=portal_question, data={"value": "yes"}),
@@ -625,6 +659,16 @@ def build_world(org, officer) -> World:
         size=15,
         sha256=hashlib.sha256(b"%PDF-1.7\n%%EOF\n").hexdigest(),
     )
+    endpoint, _ = webhook_endpoint_create(
+        organization=org, url="https://grc.example/hook", event_kinds=["evaluation.decided"], user=None
+    )
+    delivery = WebhookDelivery.objects.create(
+        organization=org,
+        endpoint=endpoint,
+        kind="webhook.test",
+        payload={"kind": "webhook.test"},
+        status="failed",
+    )
     return World(
         remediation_id=item.public_id,
         remediation_pk=item.pk,
@@ -648,6 +692,8 @@ def build_world(org, officer) -> World:
         comment_question_pk=questions.phi.pk,
         api_token_id=api_token.public_id,
         notification_id=notification.public_id,
+        webhook_id=endpoint.public_id,
+        delivery_id=delivery.public_id,
         tokens={
             "vendor": active.token,
             "vendor_of_other_evaluation": other_invite.token,
