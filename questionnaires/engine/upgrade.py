@@ -132,9 +132,8 @@ def match(old: Iterable[QuestionData], new: Iterable[QuestionData]) -> dict[str,
     for question in new:
         if question.key in by_key:
             matched[question.key] = by_key[question.key]
-            taken.add(question.key)
     for question in new:
-        if question.key in matched or not question.fact:
+        if question.key in matched:
             continue
         other = by_fact.get(question.fact)
         if other is not None and other.key not in taken and is_compatible(other.type, question.type):
@@ -168,7 +167,7 @@ def _answer_fate(old: QuestionData, new: QuestionData, answer: AnswerData) -> tu
     gone = _removed_choices(new, value)
     if gone:
         return CHOICE_REMOVED, "No longer an option: " + ", ".join(str(v) for v in gone) + ".", None
-    if new.type != "file" and not is_empty(value):
+    if not is_empty(value):  # a file question's answer is its files: nothing to clean
         try:
             value = clean_value(new, value)
         except ValidationError as exc:

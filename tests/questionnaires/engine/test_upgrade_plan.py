@@ -45,7 +45,8 @@ def test_unchanged_question_keeps_its_answer():
 
 
 def test_unchanged_ignores_surrounding_whitespace_of_the_prompt():
-    assert same_meaning(q("a", prompt="Prompt?"), q("a", prompt="  Prompt?\n"))
+    assert same_meaning(q("a", prompt="Prompt? "), q("a", prompt="  Prompt?\n"))
+    assert same_meaning(q("a", prompt=" Prompt?"), q("a", prompt="Prompt?"))
 
 
 @pytest.mark.parametrize(
@@ -257,3 +258,39 @@ def test_labels():
         "Archived",
         "Starts empty",
     ]
+
+
+def test_defaults():
+    assert QuestionData("k", "yes_no", "P?") == QuestionData("k", "yes_no", "P?", {}, "", False)
+    assert AnswerData() == AnswerData(None, False, 0)
+    item = PlanItem("a", "a", UNCHANGED, KEEP)
+    assert (item.reason, item.value) == ("", None)
+
+
+def test_missing_options_read_as_none():
+    bare = QuestionData("a", "short_text", "P?", options=None)
+    assert same_meaning(bare, QuestionData("a", "short_text", "P?", options={}))
+    assert same_meaning(QuestionData("a", "short_text", "P?", options={}), bare)
+
+
+def test_several_removed_choices_are_all_named():
+    old = q("m", "multi_choice", options={"choices": [*CHOICES["choices"], {"value": "c", "label": "C"}]})
+    new = q("m", "multi_choice", options=FEWER)
+    item = only(plan(old=[old], new=[new], answers={"m": AnswerData(["a", "b", "c"])}), "m")
+    assert item.reason == "No longer an option: b, c."
+
+
+def test_choice_question_without_choices_flags_every_answer():
+    old, new = q("c", "single_choice", options=CHOICES), q("c", "single_choice", prompt="New?")
+    assert only(plan(old=[old], new=[new], answers={"c": AnswerData("a")}), "c").action == CHOICE_REMOVED
+
+
+def test_malformed_choice_entries_are_ignored():
+    options = {"choices": ["a", {"value": "a", "label": "A"}]}
+    old, new = q("c", "single_choice", options=CHOICES), q("c", "single_choice", options=options)
+    assert only(plan(old=[old], new=[new], answers={"c": AnswerData("a")}), "c").action == CONFIRM
+
+
+def test_plan_accepts_any_iterables():
+    result = plan(old=iter([q("a"), q("gone")]), new=(x for x in [q("a")]), answers={"a": AnswerData("x")})
+    assert [i.action for i in result.items] == [KEEP, EMPTY]
