@@ -15,7 +15,14 @@ from procurement.services.template_upgrade import (
 )
 from questionnaires.models import Question, Template
 from questionnaires.selectors import _cache
-from tests.factories import AnswerFactory, EvaluationFactory, TemplateFactory
+from tests.factories import (
+    CRITICAL_INTAKE,
+    LOW_RISK_INTAKE,
+    SAMPLE_INTAKE,
+    AnswerFactory,
+    EvaluationFactory,
+    TemplateFactory,
+)
 from tests.procurement.upgrade_setup import evaluation_on_v1
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +236,36 @@ def test_library_v1_to_v2(org, officer):
     archived = Answer.objects.filter(evaluation=evaluation, archived_at__isnull=False)
     assert archived.count() == counts["archive"] + counts["choice_removed"]
     assert not archived.exclude(question__template=v1).exists()
+
+
+def test_intake_is_read_again_against_the_new_version(org, officer):
+    q = evaluation_on_v1(org, officer, intake_answers=CRITICAL_INTAKE, inherent_tier="critical")
+    Template.objects.filter(pk__in=[q.v1.pk, q.v2.pk]).update(intake=SAMPLE_INTAKE)
+    q.v2.refresh_from_db()
+    q.v2.intake = {**SAMPLE_INTAKE, "rules": SAMPLE_INTAKE["rules"][:2]}  # no critical rule any more
+    q.v2.save(update_fields=["intake"])
+    _cache.clear()
+    evaluation_template_upgrade_apply(evaluation=q.evaluation, target=q.v2, actor=officer)
+    q.evaluation.refresh_from_db()
+    assert q.evaluation.inherent_tier == "high"
+    assert q.evaluation.inherent_reasons == ["It handles PHI.", "It acts without a clinician."]
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.TEMPLATE_UPGRADED)
+    assert event.data["intake"] == {"before": "critical", "after": "high"}
+
+
+def test_intake_answers_that_no_longer_fit_clear_the_scope(org, officer):
+    q = evaluation_on_v1(org, officer, intake_answers=LOW_RISK_INTAKE, inherent_tier="low")
+    Template.objects.filter(pk=q.v1.pk).update(intake=SAMPLE_INTAKE)
+    changed = {
+        **SAMPLE_INTAKE,
+        "items": [*SAMPLE_INTAKE["items"], {"key": "children", "prompt": "Children?", "type": "yes_no"}],
+    }
+    Template.objects.filter(pk=q.v2.pk).update(intake=changed)
+    q.v2.refresh_from_db()
+    evaluation_template_upgrade_apply(evaluation=q.evaluation, target=q.v2, actor=officer)
+    q.evaluation.refresh_from_db()
+    assert (q.evaluation.inherent_tier, q.evaluation.intake_answers, q.evaluation.intake_answered_at) == (
+        "",
+        {},
+        None,
+    )
