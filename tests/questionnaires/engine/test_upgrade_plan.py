@@ -294,3 +294,36 @@ def test_malformed_choice_entries_are_ignored():
 def test_plan_accepts_any_iterables():
     result = plan(old=iter([q("a"), q("gone")]), new=(x for x in [q("a")]), answers={"a": AnswerData("x")})
     assert [i.action for i in result.items] == [KEEP, EMPTY]
+
+
+def test_fact_match_after_key_matches():
+    fact_old = q("x", fact="f")
+    assert match([q("a"), fact_old], [q("a"), q("y", fact="f")]) == {"a": q("a"), "y": fact_old}
+
+
+def test_removed_choice_is_named_whole():
+    old = q("c", "single_choice", options={"choices": [{"value": "beta", "label": "Beta"}]})
+    new = q("c", "single_choice", options=FEWER)
+    item = only(plan(old=[old], new=[new], answers={"c": AnswerData("beta")}), "c")
+    assert item.reason == "No longer an option: beta."
+
+
+def test_not_applicable_kept_for_confirmation_has_no_reason():
+    old, new = q("a", allows_na=True), q("a", prompt="New?", allows_na=True)
+    assert only(plan(old=[old], new=[new], answers={"a": AnswerData(None, True)}), "a").reason == ""
+
+
+def test_every_problem_of_a_value_that_no_longer_fits_is_given():
+    old = q("t", "table", options={"columns": [{"key": "a", "label": "A"}]})
+    new = q("t", "table", options={"columns": [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}]})
+    item = only(plan(old=[old], new=[new], answers={"t": AnswerData([{"a": "1"}, {"a": "2"}])}), "t")
+    assert item.action == ARCHIVE
+    assert item.reason == (
+        "Row 1: fill in every column to save this row (missing: B). "
+        "Row 2: fill in every column to save this row (missing: B)."
+    )
+
+
+def test_questions_after_a_new_one_are_planned_too():
+    result = plan(old=[q("a")], new=[q("fresh"), q("a")], answers={"a": AnswerData("x")})
+    assert [(i.new_key, i.action) for i in result.items] == [("fresh", EMPTY), ("a", KEEP)]
