@@ -532,3 +532,67 @@ class IntakeUpdateSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.JSONField(), help_text="Every item's answer: true/false, or a choice's value."
     )
+
+
+# Template upgrade
+
+
+def _visible_template(serializer: serializers.Serializer, value):
+    organization = serializer.context["request"].organization
+    template = Template.objects.visible_to(organization).filter(public_id=value).first()
+    if template is None:
+        raise serializers.ValidationError("Not found.", code="does_not_exist")
+    return template
+
+
+class TemplateUpgradeQuerySerializer(serializers.Serializer):
+    target = serializers.UUIDField(
+        required=False, help_text="The newer template version's id; default: the latest published one."
+    )
+
+    def validate_target(self, value):
+        return _visible_template(self, value)
+
+
+class TemplateUpgradeApplySerializer(TemplateUpgradeQuerySerializer):
+    expected_counts = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text=(
+            "The plan's `counts` as you read them; when the answers changed since, nothing is applied "
+            "(400, code stale_plan)."
+        ),
+    )
+
+
+class TemplateUpgradeItemSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The question's key in the new version (the old one if removed).")
+    old_key = serializers.CharField(allow_blank=True)
+    new_key = serializers.CharField(allow_blank=True)
+    change = serializers.ChoiceField(choices=["unchanged", "changed", "retyped", "removed", "new"])
+    action = serializers.ChoiceField(
+        choices=["keep", "confirm", "archive", "choice_removed", "empty"],
+        help_text=(
+            "keep: carried as is; confirm: carried, counts as unanswered until the vendor confirms it; "
+            "archive / choice_removed: archived (kept for the record, not scored); empty: nothing to carry."
+        ),
+    )
+    reason = serializers.CharField(allow_blank=True)
+    answer = serializers.CharField(allow_blank=True, help_text="The current answer in words ('' if none).")
+
+
+class TemplateUpgradeCountsSerializer(serializers.Serializer):
+    keep = serializers.IntegerField()
+    confirm = serializers.IntegerField()
+    archive = serializers.IntegerField()
+    choice_removed = serializers.IntegerField()
+    empty = serializers.IntegerField()
+    new = serializers.IntegerField()
+
+
+class TemplateUpgradePlanSerializer(serializers.Serializer):
+    from_template = TemplateRefSerializer()
+    to_template = TemplateRefSerializer()
+    applied = serializers.BooleanField()
+    counts = TemplateUpgradeCountsSerializer()
+    items = TemplateUpgradeItemSerializer(many=True)

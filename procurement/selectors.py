@@ -251,7 +251,7 @@ def evaluation_snapshot(
     sections, questions, out_of_scope = scoped_structure(evaluation, *template_structure(evaluation.template))
     answers = {
         a.question_id: a
-        for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
+        for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True).select_related(
             "updated_by_contact", "updated_by_user", "prefilled_from__template", "confirmed_by_contact"
         )
     }
@@ -347,7 +347,7 @@ def vendor_progress(evaluations: list[Evaluation]) -> dict[int, VendorProgress]:
     ids = [e.pk for e in evaluations]
     answers: dict[int, dict[int, Answer]] = defaultdict(dict)
     last: dict[int, datetime.datetime] = {}
-    for answer in Answer.objects.filter(evaluation_id__in=ids).only(
+    for answer in Answer.objects.filter(evaluation_id__in=ids, archived_at__isnull=True).only(
         "id",
         "evaluation_id",
         "question_id",
@@ -401,3 +401,34 @@ def product_lifecycle(product) -> dict[str, Any]:
         .order_by("-created_at", "-id")
     )
     return {"product": product, "cycle": cycle, "versions": versions, "evaluations": evaluations}
+
+
+def archived_answers(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The answers a template upgrade left behind, in words, with their old version's question and
+    files, for the report and the evaluation page (two queries)."""
+    rows = list(
+        Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=False)
+        .select_related("question__template", "question__section")
+        .order_by("question__template__version", "question__section__order", "question__order", "id")
+    )
+    names = defaultdict(list)
+    for file in EvidenceFile.objects.filter(
+        evaluation_id=evaluation.pk, removed_at__isnull=True, question_id__in=[a.question_id for a in rows]
+    ):
+        names[file.question_id].append(file.original_name)
+    return [
+        {
+            "answer": a,
+            "question": a.question,
+            "version": a.question.template.version,
+            "reason": a.archived_reason,
+            "text": format_answer(
+                qtype=a.question.type,
+                options=a.question.options,
+                value=a.value,
+                is_not_applicable=a.is_not_applicable,
+                file_names=names.get(a.question_id, ()),
+            )["text"],
+        }
+        for a in rows
+    ]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procurement.views import bulk, evaluations, intake, invites, remediation, review, scoring, workbook
+from procurement.views import (
+    bulk,
+    evaluations,
+    intake,
+    invites,
+    remediation,
+    review,
+    scoring,
+    template_upgrade,
+    workbook,
+)
 
 urlpatterns = [
     path("", evaluations.evaluation_list, name="evaluation_list"),
@@ -13,6 +23,11 @@ urlpatterns = [
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
     path("<uuid:public_id>/intake/", intake.evaluation_intake, name="evaluation_intake"),
+    path(
+        "<uuid:public_id>/upgrade/<uuid:template_id>/",
+        template_upgrade.evaluation_template_upgrade,
+        name="evaluation_template_upgrade",
+    ),
     path("<uuid:public_id>/due-date/", evaluations.evaluation_due_date, name="evaluation_due_date"),
     path("<uuid:public_id>/reviewers/", evaluations.reviewer_assign, name="reviewer_assign"),
     path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from procurement.findings import cited_sources, fact_description, facts_read, tier_summary
 from procurement.models import AuditEvent, Evaluation, EvidenceFile, Finding, ScoreRun
-from procurement.selectors import EvaluationSnapshot, evaluation_snapshot, scope_summary
+from procurement.selectors import EvaluationSnapshot, archived_answers, evaluation_snapshot, scope_summary
 from questionnaires.engine.display import format_number, format_score, format_size
 from questionnaires.models import Question, Section
 from reports.audit_trail import condensed_trail
@@ -347,7 +347,26 @@ def due_diligence_context(evaluation: Evaluation) -> dict[str, Any]:
             },
         },
         "changes": _changes(loaded) if evaluation.previous_id else None,
+        "archived": archived_groups(evaluation),
     }
+
+
+def archived_groups(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Answers a template upgrade archived, by the template version they were given to."""
+    groups: list[dict[str, Any]] = []
+    for row in archived_answers(evaluation):
+        if not groups or groups[-1]["version"] != row["version"]:
+            groups.append({"version": row["version"], "answers": []})
+        groups[-1]["answers"].append(
+            {
+                "key": row["question"].key,
+                "prompt": row["question"].prompt,
+                "answer": row["text"],
+                "reason": row["reason"],
+                "archived_at": _dt(row["answer"].archived_at),
+            }
+        )
+    return groups
 
 
 def _scope(evaluation: Evaluation) -> dict[str, Any] | None:

@@ -33,6 +33,9 @@ from api.serializers import (
     IntakeUpdateSerializer,
     InviteCreateSerializer,
     InviteSerializer,
+    TemplateUpgradeApplySerializer,
+    TemplateUpgradePlanSerializer,
+    TemplateUpgradeQuerySerializer,
     TransitionSerializer,
 )
 from api.views.base import OrgApiMixin
@@ -44,6 +47,11 @@ from procurement.services.intake import evaluation_intake_record
 from procurement.services.invites import invite_send
 from procurement.services.prefill import answers_carry_forward, carry_forward_source
 from procurement.services.reviews import clarification_request, decision_record
+from procurement.services.template_upgrade import (
+    evaluation_template_upgrade_apply,
+    evaluation_template_upgrade_plan,
+    upgrade_target,
+)
 from questionnaires.models import Question
 
 
@@ -112,6 +120,7 @@ class EvaluationViewSet(
         # Reading needs VIEW; recording it needs RUN_EVALUATIONS (checked in the action).
         "intake": Perm.VIEW,
         "carry_forward": Perm.RUN_EVALUATIONS,
+        "template_upgrade": Perm.RUN_EVALUATIONS,
     }
 
     def get_queryset(self):
@@ -336,6 +345,79 @@ class EvaluationViewSet(
                     "left_out_sections": [s.key for s in summary.left_out],
                     "asked_questions": summary.asked_questions,
                     "total_questions": summary.total_questions,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Plan moving the evaluation to a newer version of its template (changes nothing)",
+        description=(
+            "Each question's fate: answers to unchanged questions are kept, answers to changed ones "
+            "are kept for the vendor to confirm, answers to removed or retyped questions (or whose "
+            "chosen option is gone) are archived; new questions start empty. Allowed until the vendor "
+            "submits (draft, sent, in progress)."
+        ),
+        parameters=[TemplateUpgradeQuerySerializer],
+        responses=TemplateUpgradePlanSerializer,
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Apply the template upgrade in one audited transaction",
+        request=TemplateUpgradeApplySerializer,
+        responses=TemplateUpgradePlanSerializer,
+    )
+    @action(detail=True, methods=["get", "post"], url_path="template-upgrade", filter_backends=[])
+    def template_upgrade(self, request, id=None):
+        evaluation = self.get_object()
+        serializer_class = (
+            TemplateUpgradeApplySerializer if request.method == "POST" else TemplateUpgradeQuerySerializer
+        )
+        serializer = serializer_class(
+            data=request.data if request.method == "POST" else request.query_params,
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        target = serializer.validated_data.get("target") or upgrade_target(evaluation)
+        if target is None:
+            raise ApiError(
+                [
+                    error(
+                        "target",
+                        "No newer published version of this template to move to.",
+                        "no_newer_version",
+                    )
+                ]
+            )
+        if request.method == "POST":
+            result = evaluation_template_upgrade_apply(
+                evaluation=evaluation,
+                target=target,
+                actor=request.user,
+                expected_counts=serializer.validated_data.get("expected_counts"),
+                request=request,
+            )
+        else:
+            result = evaluation_template_upgrade_plan(evaluation=evaluation, target=target)
+        return Response(
+            TemplateUpgradePlanSerializer(
+                {
+                    "from_template": result.source,
+                    "to_template": result.target,
+                    "applied": request.method == "POST",
+                    "counts": result.counts,
+                    "items": [
+                        {
+                            "key": row.key,
+                            "old_key": row.item.old_key,
+                            "new_key": row.item.new_key,
+                            "change": row.item.change,
+                            "action": row.item.action,
+                            "reason": row.item.reason,
+                            "answer": row.answer_text,
+                        }
+                        for row in result.rows
+                    ],
                 }
             ).data
         )

@@ -27,6 +27,7 @@ class Answer(models.Model):
         TYPED = "", "Typed by the vendor"
         CARRIED = "carried", "Carried forward"
         MODEL_CARD = "model_card", "From the vendor's model card"
+        UPGRADED = "upgraded", "Kept from the earlier template version"
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     evaluation = models.ForeignKey("procurement.Evaluation", on_delete=models.CASCADE, related_name="answers")
@@ -58,6 +59,11 @@ class Answer(models.Model):
     confirmed_by_contact = models.ForeignKey(
         "vendors.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when a template upgrade left this answer behind (its question removed, retyped, or its
+    # chosen option gone). An archived answer keeps pointing at the old version's question; it is
+    # shown in the audit trail and the report, and never counts for progress or scoring.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_reason = models.CharField(max_length=300, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -82,6 +88,10 @@ class Answer(models.Model):
     def is_pending(self) -> bool:
         """Prefilled and not yet confirmed: counts as unanswered everywhere."""
         return bool(self.source) and self.confirmed_at is None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def is_changed(self) -> bool:

@@ -162,7 +162,7 @@ def answer_save_in_context(
     # change before this transaction ends; no second lock on the answer row is needed.
     before = {
         a.question_id: a
-        for a in Answer.objects.filter(evaluation_id=evaluation.pk).select_related(
+        for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True).select_related(
             "updated_by_contact", "updated_by_user"
         )
     }

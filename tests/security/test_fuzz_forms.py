@@ -317,6 +317,14 @@ TARGETS: dict[str, Target] = {
         lambda w: _r("evaluation_due_date", w.review.public_id),
         lambda w: {"due_date": value("2031-01-31", "")},
     ),
+    # The draft is no upgrade target: a valid body ends with a message on the evaluation page.
+    "evaluation_template_upgrade": Target(
+        lambda w: _r("evaluation_template_upgrade", w.review.public_id, w.draft.public_id),
+        lambda w: {
+            name: value("0", "1", "-1", "many")
+            for name in ("keep", "confirm", "archive", "choice_removed", "empty", "new")
+        },
+    ),
     "reviewer_assign": Target(
         lambda w: _r("reviewer_assign", w.review.public_id),
         lambda w: {
@@ -887,6 +895,7 @@ def test_every_form_of_the_product_is_fuzzed():
     from procurement import forms as invite_forms
     from procurement import forms as procurement_forms
     from procurement.views import scoring as scoring_views
+    from procurement.views import template_upgrade as template_upgrade_views
     from questionnaires import forms as questionnaire_forms
     from search import forms as search_forms
     from vendors import forms as vendor_forms
@@ -929,6 +938,7 @@ def test_every_form_of_the_product_is_fuzzed():
         "VerifyForm": "two_factor_verify",
         "NotificationSettingsForm": "account_settings",
         "SearchForm": "search_results",
+        "ApplyUpgradeForm": "evaluation_template_upgrade",
     }
     modules = [
         account_forms,
@@ -938,6 +948,7 @@ def test_every_form_of_the_product_is_fuzzed():
         invite_forms,
         portal_forms,
         scoring_views,
+        template_upgrade_views,
         two_factor,
         search_forms,
     ]

@@ -356,6 +356,11 @@ ROUTES: dict[str, Route] = {
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
     "evaluation_due_date": Route(RUN, PO, url=evaluation, data={"due_date": "2031-01-31"}),
     "evaluation_intake": Route({GET: VIEW, POST: RUN}, GP, url=evaluation),
+    # The world's template is a draft: the plan is refused with a message on the evaluation page.
+    "evaluation_template_upgrade": Route(
+        RUN, GP, url=lambda w: {"public_id": w.evaluation.public_id, "template_id": w.template.public_id},
+        ok={GET: {200, 302}, POST: {302}},
+    ),
     # Another organization's ids in the body are ignored (tests/procurement/test_bulk.py).
     "evaluation_bulk": Route(
         RUN,
@@ -498,6 +503,8 @@ ROUTES: dict[str, Route] = {
     "api-evaluation-score": API(VIEW, GP, url=api_evaluation),
     "api-evaluation-report": API(REPORTS, PO, url=api_evaluation),
     "api-evaluation-carry-forward": API(RUN, PO, url=api_evaluation),
+    # No newer version of the world's template: 400 with the reason.
+    "api-evaluation-template-upgrade": API(RUN, GP, url=api_evaluation, ok={GET: {200, 400}}),
     "api-evaluation-model-card": API(REPORTS, url=api_evaluation),
     "api-score-override": API(
         OVERRIDE, (PUT, DELETE), url=lambda w: {"id": w.evaluation.public_id, "key": w.score_key},
