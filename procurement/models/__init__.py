@@ -5,6 +5,7 @@ from procurement.models.audit import AuditEvent, AuditEventQuerySet
 from procurement.models.evaluation import Evaluation, EvaluationQuerySet, EvaluationStatusChange
 from procurement.models.invites import Invite, InviteUse
 from procurement.models.notifications import Notification, NotificationQuerySet
+from procurement.models.product_findings import ProductFinding, ProductFindingQuerySet
 from procurement.models.reminders import ReminderLog
 from procurement.models.review import (
     ClarificationRequest,
@@ -29,6 +30,8 @@ __all__ = [
     "InviteUse",
     "Notification",
     "NotificationQuerySet",
+    "ProductFinding",
+    "ProductFindingQuerySet",
     "ReminderLog",
     "RescoreBatch",
     "ReviewComment",

@@ -27,6 +27,7 @@ class Notification(models.Model):
         SECTION_ASSIGNED = "section_assigned", "Assigned to review"
         DECISION_REQUESTED = "decision_requested", "Ready for your decision"
         CONDITION_ASSIGNED = "condition_assigned", "Condition assigned to you"
+        EVIDENCE_EXPIRING = "evidence_expiring", "Evidence expiring"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
