@@ -151,6 +151,7 @@ def _detail(request: HttpRequest, evaluation: Evaluation, status: int = 200, **f
         "condition_formset": forms.get("condition_formset")
         or ConditionFormSet(prefix="conditions", form_kwargs={"organization": request.organization}),
         "comment_error": forms.get("comment_error"),
+        "product_findings": evaluation.product_findings.select_related("resolved_by"),
     }
     return render(request, "procurement/evaluation_detail.html", context, status=status)
 
