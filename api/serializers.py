@@ -196,6 +196,22 @@ class ProductSerializer(ApiModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
+class ProductFindingSerializer(serializers.Serializer):
+    """A finding on an approved product after the decision (e.g. an expired evidence document)."""
+
+    id = serializers.UUIDField(source="public_id")
+    code = serializers.CharField()
+    severity = serializers.CharField()
+    title = serializers.CharField()
+    evaluation = serializers.UUIDField(source="evaluation.public_id")
+    evidence = serializers.UUIDField(source="evidence.public_id", help_text="The expired evidence file.")
+    raised_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.UUIDField(
+        source="resolved_by.public_id", allow_null=True, help_text="The newer file that replaced it."
+    )
+
+
 class ContactSerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     vendor = OrgSlugRelatedField(Vendor, help_text="The vendor's id. Fixed once the contact exists.")

@@ -94,6 +94,11 @@ v1 = [
         name="api-vendor-evidence",
     ),
     path(
+        "vendor/evidence/<uuid:id>/",
+        vendor_portal.VendorEvidenceDescribeView.as_view(),
+        name="api-vendor-evidence-describe",
+    ),
+    path(
         "vendor/answers/<str:key>/confirm/",
         vendor_portal.VendorAnswerConfirmView.as_view(),
         name="api-vendor-answer-confirm",

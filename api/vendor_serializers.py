@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from procurement.models import Answer, EvidenceFile
+from procurement.services.evidence import evidence_metadata_errors
 from questionnaires.models import Question
 
 
@@ -47,12 +48,51 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EvidenceFile
-        fields = ["id", "name", "content_type", "size", "sha256", "expires_on", "uploaded_at"]
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "expires_on",
+            "uploaded_at",
+            "document_type",
+            "issuer",
+            "period_start",
+            "period_end",
+            "model_version",
+            "effective_on",
+        ]
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceDescriptionSerializer(serializers.Serializer):
+    """What the document is; checked like the portal form (period in order, expiry after effect)."""
+
+    document_type = serializers.ChoiceField(
+        choices=EvidenceFile.DocumentType.choices, required=False, allow_blank=True
+    )
+    issuer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    model_version = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="The model version it describes."
+    )
+    period_start = serializers.DateField(
+        required=False, allow_null=True, help_text="Period covered: first day."
+    )
+    period_end = serializers.DateField(required=False, allow_null=True, help_text="Period covered: last day.")
+    effective_on = serializers.DateField(required=False, allow_null=True, help_text="The day it took effect.")
+    expires_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Kept only where the question asks for an expiry."
+    )
+
+    def validate(self, attrs):
+        merged = {**getattr(self, "current", {}), **attrs}
+        if errors := evidence_metadata_errors(merged):
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class EvidenceUploadSerializer(EvidenceDescriptionSerializer):
     file = serializers.FileField(allow_empty_file=True)
-    expires_on = serializers.DateField(required=False, allow_null=True)
 
 
 class PrefillSerializer(serializers.Serializer):

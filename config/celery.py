@@ -44,6 +44,11 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
             "task": "procurement.tasks.send_remediation_reminders",
             "schedule": crontab(hour=7, minute=15),
         },
+        # Evidence over time: expiry reminders (60/30/7 days) and findings on approved products.
+        "evidence-expiry": {
+            "task": "procurement.tasks.check_evidence_expiry",
+            "schedule": crontab(hour=6, minute=30),
+        },
         # The daily summary of notifications for people who chose the digest over one e-mail each.
         "notification-digest": {
             "task": "procurement.tasks.send_notification_digest",

@@ -22,6 +22,7 @@ from demo.profiles import (  # noqa: F401
     SUBGROUP_ROWS,
     VendorProfile,
 )
+from questionnaires.engine.documents import PERIOD_ATTESTATIONS, expected_types
 from questionnaires.engine.rules import QuestionRef, visible_keys
 
 # ---------------------------------------------------------------------------------------------
@@ -239,3 +240,20 @@ def demo_pdf(title: str, lines: Sequence[str] = ()) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def demo_description(profile: VendorProfile, question: Any, today: datetime.date) -> dict[str, Any]:
+    """What a diligent vendor says a demo document is: the type its question expects, the model
+    version on offer, and for attestations a period that ended three months ago."""
+    expected = expected_types(question.options)
+    kind = expected[0] if expected else "other"
+    period_end = today - datetime.timedelta(days=90)
+    attestation = kind in PERIOD_ATTESTATIONS
+    return {
+        "document_type": kind,
+        "issuer": "Demo Assurance LLP" if attestation else profile.vendor,
+        "model_version": str(profile.answers.get("use.model_version") or ""),
+        "period_start": period_end - datetime.timedelta(days=364) if attestation else None,
+        "period_end": period_end if attestation else None,
+        "effective_on": today - datetime.timedelta(days=60),
+    }

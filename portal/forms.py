@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from procurement.services.evidence import METADATA_FIELDS, evidence_metadata_errors
 from questionnaires.engine.answers import TABLE_MAX_ROWS, clean_table, clean_value
+from questionnaires.engine.documents import DOCUMENT_TYPES
 from questionnaires.models import Question
 
 
@@ -71,15 +73,55 @@ class AnswerForm(forms.Form):
         return cleaned
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label="Document")
-    expires_on = forms.DateField(
-        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EvidenceDescriptionForm(forms.Form):
+    """What a document is: the vendor's description, checked like the service checks it."""
+
+    document_type = forms.ChoiceField(
+        label="Document type", required=False, choices=[("", "— choose —"), *DOCUMENT_TYPES]
     )
+    issuer = forms.CharField(label="Issued by", max_length=200, required=False)
+    model_version = forms.CharField(
+        label="Model version it describes", max_length=100, required=False, help_text="Leave empty if none."
+    )
+    period_start = _date_field("Period covered from")
+    period_end = _date_field("Period covered to")
+    effective_on = _date_field("In force from")
+    expires_on = _date_field("Valid until")
 
     def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"q{question.pk}", **kwargs)
+        kwargs.setdefault("prefix", f"q{question.pk}")
+        super().__init__(*args, **kwargs)
         self.question = question
+        if not (question.options or {}).get("has_expiry"):
+            del self.fields["expires_on"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name, message in evidence_metadata_errors(cleaned).items():
+            if name in self.fields:
+                self.add_error(name, message)
+        return cleaned
+
+    def metadata(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in METADATA_FIELDS}
+
+    def labelled_errors(self) -> list[str]:
+        """Each error with the label of its field, for the line under the upload controls."""
+        return [
+            f"{self.fields[name].label}: {e}" if name in self.fields else e
+            for name, errs in self.errors.items()
+            for e in errs
+        ]
+
+
+class UploadForm(EvidenceDescriptionForm):
+    file = forms.FileField(label="Document")
+
+    field_order = ["file"]
 
 
 class DelegateForm(forms.Form):

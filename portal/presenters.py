@@ -12,6 +12,7 @@ from procurement.models import Answer, Evaluation, EvidenceFile
 from procurement.selectors import EvaluationSnapshot
 from questionnaires.engine.answers import QuestionnaireState, is_empty, percent
 from questionnaires.engine.display import format_answer
+from questionnaires.engine.documents import DOCUMENT_TYPES, expected_types
 from questionnaires.models import Question
 
 if TYPE_CHECKING:
@@ -48,6 +49,16 @@ class QuestionView:
     @property
     def dom_id(self) -> str:
         return f"q-{self.question.pk}"
+
+    @property
+    def document_type_choices(self) -> tuple[tuple[str, str], ...]:
+        return DOCUMENT_TYPES
+
+    @property
+    def expected_document_type(self) -> str:
+        """The type the question expects first: preselected for a new upload."""
+        expected = expected_types(self.question.options)
+        return expected[0] if expected else ""
 
     @property
     def saves_while_typing(self) -> bool:

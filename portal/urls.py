@@ -24,6 +24,11 @@ urlpatterns = [
         name="portal_evidence_download",
     ),
     path(
+        "<str:token>/evidence/<uuid:public_id>/describe/",
+        views.portal_evidence_describe,
+        name="portal_evidence_describe",
+    ),
+    path(
         "<str:token>/evidence/<uuid:public_id>/remove/",
         views.portal_evidence_remove,
         name="portal_evidence_remove",

@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.forms import AnswerForm, DelegateForm, ModelCardForm, RemediationReplyForm, UploadForm
+from portal.forms import (
+    AnswerForm,
+    DelegateForm,
+    EvidenceDescriptionForm,
+    ModelCardForm,
+    RemediationReplyForm,
+    UploadForm,
+)
 from portal.presenters import (
     autosave_context,
     find_question,
@@ -28,6 +35,8 @@ from procurement.responses import evidence_file_response
 from procurement.selectors import scope_summary, scoped_structure, snapshot_over_answers, vendor_snapshot
 from procurement.services.answers import answer_save, answer_save_in_context
 from procurement.services.evidence import (
+    METADATA_FIELDS,
+    evidence_describe,
     evidence_record_download,
     evidence_remove,
     evidence_upload,
@@ -334,6 +343,7 @@ def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
                 contact=invite.contact,
                 request=request,
                 invite=invite,
+                **form.metadata(),
             )
         except ValidationError as exc:
             errors = exc.messages
@@ -341,7 +351,7 @@ def portal_upload(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
             messages.success(request, "Document uploaded.")
             return redirect(_section_url(invite, section, question))
     else:
-        errors = [e for errs in form.errors.values() for e in errs]
+        errors = form.labelled_errors()
     items = [
         question_view(data, q, evaluation, upload_errors=errors if q.pk == question.pk else [])
         for q in data.questions_of(section)
@@ -495,6 +505,43 @@ def portal_evidence_download(request: HttpRequest, invite: Invite, public_id) ->
             evidence=evidence, evaluation=invite.evaluation, contact=invite.contact, request=request
         )
     return response
+
+
+@invite_required
+def portal_evidence_describe(request: HttpRequest, invite: Invite, public_id) -> HttpResponse:
+    """The vendor corrects what an uploaded document is (type, issuer, period, version, dates)."""
+    evidence = _evidence_of(invite, public_id)
+    question = evidence.question
+    data = vendor_snapshot(invite.evaluation, sections=invite.sections)
+    editable = data.is_editable(question)
+    initial = {name: getattr(evidence, name) for name in (*METADATA_FIELDS, "expires_on")}
+    form = EvidenceDescriptionForm(
+        question, request.POST if request.method == "POST" else None, initial=initial, prefix="doc"
+    )
+    if request.method == "POST" and editable and form.is_valid():
+        try:
+            evidence_describe(
+                evidence=evidence,
+                contact=invite.contact,
+                request=request,
+                invite=invite,
+                expires_on=form.cleaned_data.get("expires_on"),
+                **form.metadata(),
+            )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "error_dict", {"__all__": exc.error_list}).items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Description of {evidence.original_name} saved.")
+            return redirect(_section_url(invite, question.section, question))
+    elif request.method == "POST" and not editable:
+        messages.error(request, "This answer can no longer be changed.")
+    return render(
+        request,
+        "portal/portal_evidence_describe.html",
+        {"invite": invite, "token": invite._token, "evidence": evidence, "form": form, "editable": editable},
+    )
 
 
 @require_POST

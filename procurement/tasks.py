@@ -9,7 +9,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
 from procurement.models import Evaluation
-from procurement.services import notifications
+from procurement.services import evidence_expiry, notifications
 from procurement.services.invites import invite_email_deliver, invite_email_sweep
 from procurement.services.reassessment import reassessments_open_due
 from procurement.services.remediation import remediation_send_reminders, remediation_vendor_email_send
@@ -21,6 +21,17 @@ from procurement.services.webhooks import webhook_deliver, webhook_sweep
 def send_due_reminders() -> int:
     """Daily (beat). Idempotent: the reminder log makes a second run the same day send nothing."""
     return notifications.send_due_reminders()
+
+
+@shared_task(
+    name="procurement.tasks.check_evidence_expiry",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def check_evidence_expiry() -> dict[str, int]:
+    """Daily (beat). Idempotent: reminder log rows and the one-open-finding-per-file constraint."""
+    return evidence_expiry.evidence_expiry_daily()
 
 
 @shared_task(

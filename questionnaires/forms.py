@@ -139,7 +139,8 @@ class QuestionForm(forms.Form):
     fact = forms.ChoiceField(
         required=False,
         label="Fact recorded",
-        choices=[("", "— none —")] + [(f.name, f"{f.name}: {f.description}") for f in facts.FACTS],
+        choices=[("", "— none —")]
+        + [(f.name, f"{f.name}: {f.description}") for f in facts.FACTS if not f.derived],
         help_text="The canonical fact this question asks for; consistency checks read facts.",
     )
     scoring = forms.CharField(

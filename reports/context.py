@@ -128,6 +128,16 @@ def _evidence(evidence: EvidenceFile) -> dict[str, Any]:
         "uploaded_at": _dt(evidence.uploaded_at),
         "expires_on": _date(evidence.expires_on),
         "sha256": evidence.sha256,
+        # What the vendor says the document is (empty strings where not stated).
+        "document_type": evidence.get_document_type_display() if evidence.document_type else "",
+        "issuer": evidence.issuer,
+        "model_version": evidence.model_version,
+        "period": (
+            f"{_date(evidence.period_start) or '…'} to {_date(evidence.period_end) or '…'}"
+            if evidence.period_start or evidence.period_end
+            else ""
+        ),
+        "effective_on": _date(evidence.effective_on),
     }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
 from accounts.access import get_for_org, member_required
@@ -61,12 +62,19 @@ def vendor_detail(request: HttpRequest, public_id) -> HttpResponse:
     evaluations = services.vendor_evaluations(vendor=vendor)
     context = {
         "vendor": vendor,
-        "products": vendor.products.all(),
+        # Open findings after approval (procurement's ProductFinding, reached through its relation).
+        "products": vendor.products.prefetch_related(
+            Prefetch("findings", queryset=_open_findings(), to_attr="open_findings")
+        ),
         "contacts": vendor.contacts.all(),
         "evaluations": evaluations,
         "remediation_items": services.vendor_open_remediation(vendor=vendor),
     }
     return render(request, "vendors/vendor_detail.html", context)
+
+
+def _open_findings():
+    return Product._meta.get_field("findings").related_model.objects.filter(resolved_at__isnull=True)
 
 
 @member_required(Perm.MANAGE_VENDORS)

@@ -23,6 +23,7 @@ from api.vendor_serializers import (
     AnswerPutSerializer,
     ConfirmedSerializer,
     ConflictResponseSerializer,
+    EvidenceDescriptionSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
     ModelCardImportSerializer,
@@ -31,9 +32,10 @@ from api.vendor_serializers import (
     SubmittedSerializer,
 )
 from api.views.base import VendorApiMixin, get_or_404
+from procurement.models import EvidenceFile
 from procurement.selectors import EvaluationSnapshot, vendor_snapshot
 from procurement.services.answers import answer_save
-from procurement.services.evidence import evidence_upload
+from procurement.services.evidence import METADATA_FIELDS, evidence_describe, evidence_upload
 from procurement.services.prefill import answer_confirm, model_card_import, section_confirm
 from procurement.services.submission import evaluation_submit
 from questionnaires.engine.answers import AnswerConflict
@@ -209,10 +211,40 @@ class VendorEvidenceView(VendorApiMixin, APIView):
                 contact=invite.contact,
                 request=request,
                 invite=invite,
+                **{k: v for k, v in serializer.validated_data.items() if k in METADATA_FIELDS},
             )
         except DjangoValidationError as exc:
             raise ApiError(_service_errors(exc, "file")) from exc
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class VendorEvidenceDescribeView(VendorApiMixin, APIView):
+    @extend_schema(
+        summary="Describe an uploaded document: type, issuer, period covered, model version, dates",
+        description="Fields left out keep their value. 400 names the field (e.g. period_end) in `path`.",
+        request=EvidenceDescriptionSerializer,
+        responses={200: EvidenceSerializer},
+    )
+    def patch(self, request, id):
+        invite = request.auth
+        evidence = get_or_404(
+            EvidenceFile.objects.filter(
+                evaluation_id=invite.evaluation_id, removed_at__isnull=True
+            ).select_related("evaluation__organization", "question"),
+            public_id=id,
+        )
+        current = {name: getattr(evidence, name) for name in (*METADATA_FIELDS, "expires_on")}
+        serializer = EvidenceDescriptionSerializer(data=request.data)
+        serializer.current = current
+        serializer.is_valid(raise_exception=True)
+        values = {**current, **serializer.validated_data}
+        try:
+            evidence = evidence_describe(
+                evidence=evidence, contact=invite.contact, request=request, invite=invite, **values
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(_service_errors(exc, "")) from exc
+        return Response(EvidenceSerializer(evidence).data)
 
 
 class VendorSubmitView(VendorApiMixin, APIView):

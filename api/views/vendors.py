@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from accounts.access import org_queryset
 from accounts.roles import Perm
 from api.filters import StrictFilterBackend
-from api.serializers import ContactSerializer, ErrorResponseSerializer, ProductSerializer, VendorSerializer
+from api.serializers import (
+    ContactSerializer,
+    ErrorResponseSerializer,
+    ProductFindingSerializer,
+    ProductSerializer,
+    VendorSerializer,
+)
 from api.views.base import OrgApiMixin
+from procurement.models import ProductFinding
 from vendors import services
 from vendors.models import Contact, Product, Vendor
 
@@ -92,6 +102,23 @@ class VendorViewSet(_DirectoryViewSet):
 class ProductViewSet(_DirectoryViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
+    required_perms = {**CRUD_PERMS, "findings": Perm.VIEW}
+
+    @extend_schema(
+        summary="Findings on the product after approval (open first), e.g. expired evidence",
+        responses=ProductFindingSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def findings(self, request, id=None):
+        product = self.get_object()
+        findings = (
+            org_queryset(request, ProductFinding)
+            .filter(product=product)
+            .select_related("evaluation", "evidence", "resolved_by")
+            .order_by(F("resolved_at").asc(nulls_first=True), "-raised_at", "-id")
+        )
+        return Response(ProductFindingSerializer(findings, many=True).data)
 
     def get_queryset(self):
         return org_queryset(self.request, Product).select_related("vendor").order_by("name", "id")

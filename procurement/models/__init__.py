@@ -5,6 +5,7 @@ from procurement.models.audit import AuditEvent, AuditEventQuerySet
 from procurement.models.evaluation import Evaluation, EvaluationQuerySet, EvaluationStatusChange
 from procurement.models.invites import Invite, InviteUse
 from procurement.models.notifications import Notification, NotificationQuerySet
+from procurement.models.product_findings import ProductFinding, ProductFindingQuerySet
 from procurement.models.reassessment import ModelVersion, ReviewCycle, ReviewPolicy
 from procurement.models.remediation import RemediationItem, RemediationMessage, RemediationReminderLog
 from procurement.models.reminders import ReminderLog
@@ -33,6 +34,8 @@ __all__ = [
     "ModelVersion",
     "Notification",
     "NotificationQuerySet",
+    "ProductFinding",
+    "ProductFindingQuerySet",
     "RemediationItem",
     "RemediationMessage",
     "RemediationReminderLog",

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import TenantQuerySet
+from questionnaires.engine.documents import DOCUMENT_TYPES
 from questionnaires.models import Question
 
 
@@ -111,7 +112,13 @@ class Answer(models.Model):
 
 
 class EvidenceFile(models.Model):
-    """A document uploaded as evidence for one question, stored privately under a random name."""
+    """A document uploaded as evidence for one question, stored privately under a random name.
+
+    The vendor describes what it is (type, issuer, period covered, model version, the dates it is
+    in force); the consistency checks read that description, and the expiry drives the reminders.
+    """
+
+    DocumentType = models.TextChoices("DocumentType", [(v, (v, label)) for v, label in DOCUMENT_TYPES])
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
@@ -125,6 +132,12 @@ class EvidenceFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     expires_on = models.DateField(null=True, blank=True)
+    document_type = models.CharField(max_length=30, choices=DocumentType.choices, blank=True)
+    issuer = models.CharField(max_length=200, blank=True, help_text="Who issued or signed the document.")
+    period_start = models.DateField(null=True, blank=True, help_text="First day of the period covered.")
+    period_end = models.DateField(null=True, blank=True, help_text="Last day of the period covered.")
+    model_version = models.CharField(max_length=100, blank=True, help_text="The model version it describes.")
+    effective_on = models.DateField(null=True, blank=True, help_text="The day it took effect.")
     uploaded_at = models.DateTimeField(default=timezone.now)
     uploaded_by_user = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -146,9 +159,27 @@ class EvidenceFile(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_start__isnull=True)
+                | models.Q(period_end__isnull=True)
+                | models.Q(period_end__gte=models.F("period_start")),
+                name="evidence_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_on__isnull=True)
+                | models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("effective_on")),
+                name="evidence_expires_after_effective",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_described(self) -> bool:
+        return bool(self.document_type)
 
     @property
     def is_expired(self) -> bool:

@@ -30,6 +30,7 @@ class Notification(models.Model):
         REASSESSMENT_OPENED = "reassessment_opened", "Re-assessment opened"
         MODEL_VERSION_REPORTED = "model_version_reported", "New model version reported"
         REMEDIATION = "remediation", "Remediation item"
+        EVIDENCE_EXPIRING = "evidence_expiring", "Evidence expiring"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +31,36 @@ if TYPE_CHECKING:
     from vendors.models import Contact
 from procurement.services.answers import _lock_for_vendor_change, _mark_in_progress
 
+# What the vendor may say about a document (see EvidenceFile); all optional.
+METADATA_FIELDS = ("document_type", "issuer", "period_start", "period_end", "model_version", "effective_on")
+
+
+def evidence_metadata_errors(values: dict) -> dict[str, str]:
+    """Field -> message for a description that cannot be right (unknown type, dates out of order)."""
+    errors: dict[str, str] = {}
+    kind = values.get("document_type") or ""
+    if kind and kind not in EvidenceFile.DocumentType.values:
+        errors["document_type"] = f"{kind!r} is not a known document type."
+    for name, limit in (("issuer", 200), ("model_version", 100)):
+        if len(values.get(name) or "") > limit:
+            errors[name] = f"At most {limit} characters."
+    start, end = values.get("period_start"), values.get("period_end")
+    if start and end and end < start:
+        errors["period_end"] = "The period covered cannot end before it starts."
+    effective, expires = values.get("effective_on"), values.get("expires_on")
+    if effective and expires and expires < effective:
+        errors["expires_on"] = "A document cannot expire before it takes effect."
+    return errors
+
+
+def _metadata(values: dict) -> dict:
+    cleaned = {name: values.get(name) for name in METADATA_FIELDS}
+    for name in ("document_type", "issuer", "model_version"):
+        cleaned[name] = (cleaned[name] or "").strip()
+    if errors := evidence_metadata_errors({**cleaned, "expires_on": values.get("expires_on")}):
+        raise ValidationError(errors)
+    return cleaned
+
 
 def evidence_storage_name(stored_name: str) -> str:
     """Where an evidence file lives in the default storage (a folder on disk, a key prefix in S3)."""
@@ -48,18 +78,25 @@ def evidence_upload(
     user: User | None = None,
     request: HttpRequest | None = None,
     invite: Invite | None = None,
+    **metadata: Any,
 ) -> EvidenceFile:
-    """Checks the file's real type and size, stores it privately under a random name, records it."""
+    """Checks the file's real type and size, stores it privately under a random name, records it.
+
+    `metadata` is the vendor's description of the document (METADATA_FIELDS), checked first.
+    """
     if question.type != Question.Type.FILE and not question.requires_evidence:
         raise ValidationError("This question does not take documents.", code="no_evidence")
+    if unknown := set(metadata) - set(METADATA_FIELDS):
+        raise TypeError(f"unknown evidence fields: {sorted(unknown)}")
+    if expires_on is not None and not (question.options or {}).get("has_expiry"):
+        expires_on = None
+    described = _metadata({**metadata, "expires_on": expires_on})
     kind = detect_type(
         uploaded_file,
         name=uploaded_file.name or "",
         size=uploaded_file.size,
         max_bytes=settings.EVIDENCE_MAX_BYTES,
     )
-    if expires_on is not None and not (question.options or {}).get("has_expiry"):
-        expires_on = None
     locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
     stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
     name = evidence_storage_name(stored_name)
@@ -77,6 +114,7 @@ def evidence_upload(
             size=stored.size,
             sha256=stored.sha256,
             expires_on=expires_on,
+            **described,
             uploaded_by_contact=contact,
             uploaded_by_user=user,
         )
@@ -95,6 +133,7 @@ def evidence_upload(
                 "sha256": evidence.sha256,
                 "size": stored.size,
                 "content_type": kind.content_type,
+                **_described_data(evidence),
             },
         )
         _confirm_prefilled(evaluation=evaluation, question=question, contact=contact)
@@ -102,6 +141,59 @@ def evidence_upload(
     except BaseException:
         delete_file(name)
         raise
+    return evidence
+
+
+def _described_data(evidence: EvidenceFile) -> dict:
+    """The description as plain JSON for the audit trail."""
+    data = {name: getattr(evidence, name) for name in (*METADATA_FIELDS, "expires_on")}
+    return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in data.items()}
+
+
+@transaction.atomic
+def evidence_describe(
+    *,
+    evidence: EvidenceFile,
+    contact: Contact | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+    invite: Invite | None = None,
+    expires_on: datetime.date | None = None,
+    **metadata: Any,
+) -> EvidenceFile:
+    """The vendor corrects what a current document says it is; audited as EVIDENCE_DESCRIBED.
+
+    Only while the vendor may still change the answer (the same lock as an upload).
+    """
+    if unknown := set(metadata) - set(METADATA_FIELDS):
+        raise TypeError(f"unknown evidence fields: {sorted(unknown)}")
+    if evidence.removed_at is not None:
+        raise ValidationError("This document was withdrawn.", code="removed")
+    evaluation = evidence.evaluation
+    if not (evidence.question.options or {}).get("has_expiry"):
+        expires_on = None
+    described = _metadata({**metadata, "expires_on": expires_on})
+    _lock_for_vendor_change(evaluation=evaluation, question=evidence.question, invite=invite)
+    before = _described_data(evidence)
+    for name, value in {**described, "expires_on": expires_on}.items():
+        setattr(evidence, name, value)
+    after = _described_data(evidence)
+    if after != before:
+        evidence.save(update_fields=[*METADATA_FIELDS, "expires_on"])
+        audit_record(
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=AuditEvent.Kind.EVIDENCE_DESCRIBED,
+            summary=f"Evidence for {evidence.question.key} described: {evidence.original_name}",
+            user=user,
+            contact=contact,
+            request=request,
+            data={
+                "question": evidence.question.key,
+                "file": str(evidence.public_id),
+                "changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            },
+        )
     return evidence
 
 

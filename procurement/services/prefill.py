@@ -187,6 +187,13 @@ def _carry(*, evaluation, source, user, request, copied: list[str]) -> CarryResu
                     size=original.size,
                     sha256=copy[1],
                     expires_on=original.expires_on,
+                    # What the vendor said the document is travels with it.
+                    document_type=original.document_type,
+                    issuer=original.issuer,
+                    period_start=original.period_start,
+                    period_end=original.period_end,
+                    model_version=original.model_version,
+                    effective_on=original.effective_on,
                     # The document's age is that of the original upload, not of the copy.
                     uploaded_at=original.uploaded_at,
                     uploaded_by_user=user,

@@ -11,6 +11,7 @@ from procurement.models import (
     Evaluation,
 )
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
+from questionnaires.engine.documents import Document
 from questionnaires.engine.scoring import RULES_VERSION, QuestionSpec, SectionSpec
 
 
@@ -62,6 +63,7 @@ def load_scoring_inputs(
             template_cache[cache_key] = sections
     answers: dict[str, tuple[Any, bool]] = {}
     evidence: dict[str, list[tuple[datetime.datetime, datetime.date | None]]] = {}
+    documents: dict[str, list[Document]] = {}
     overrides: dict[str, float] = {}
     for question in snapshot.questions:
         # A prefilled answer the vendor never confirmed is no answer: neither its value nor its
@@ -72,6 +74,7 @@ def load_scoring_inputs(
             answers[question.key] = (answer.value, answer.is_not_applicable)
         if files := snapshot.files.get(question.pk):
             evidence[question.key] = [(f.uploaded_at, f.expires_on) for f in files]
+            documents[question.key] = [document_of(f, question.key) for f in files]
         if (override := snapshot.overrides.get(question.pk)) is not None:
             overrides[question.key] = float(override.score)
     return {
@@ -80,7 +83,27 @@ def load_scoring_inputs(
         "evidence": evidence,
         "overrides": overrides,
         "thresholds": template.thresholds,
+        "documents": documents,
     }
+
+
+def _description(d: Document) -> list[str]:
+    dates = (d.period_start, d.period_end, d.effective_on)
+    return [d.document_type, d.issuer, d.model_version, *(x.isoformat() if x else "" for x in dates)]
+
+
+def document_of(evidence, key: str) -> Document:
+    """An evidence file's description as the checks read it."""
+    return Document(
+        question=key,
+        document_type=evidence.document_type,
+        issuer=evidence.issuer,
+        model_version=evidence.model_version,
+        period_start=evidence.period_start,
+        period_end=evidence.period_end,
+        effective_on=evidence.effective_on,
+        expires_on=evidence.expires_on,
+    )
 
 
 def inputs_hash(*, evaluation: Evaluation, inputs: dict[str, Any], today: datetime.date) -> str:
@@ -100,6 +123,14 @@ def inputs_hash(*, evaluation: Evaluation, inputs: dict[str, Any], today: dateti
         },
         "overrides": {k: f"{v:.2f}" for k, v in sorted(inputs["overrides"].items())},
     }
+    described = {
+        k: sorted(_description(d) for d in docs if any(_description(d)))
+        for k, docs in sorted(inputs.get("documents", {}).items())
+    }
+    if described := {k: v for k, v in described.items() if v}:
+        # What the vendor says each document is can raise a finding, so it is an input too (left
+        # out while nothing is described, so that earlier hashes stay the same).
+        payload["documents"] = described
     if evaluation.inherent_tier:
         # The intake decides which questions are asked, so a changed tier is a changed input.
         payload["inherent_tier"] = evaluation.inherent_tier

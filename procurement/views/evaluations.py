@@ -153,6 +153,7 @@ def _detail(request: HttpRequest, evaluation: Evaluation, status: int = 200, **f
         or ConditionFormSet(prefix="conditions", form_kwargs={"organization": request.organization}),
         "comment_error": forms.get("comment_error"),
         **remediation_context(request, evaluation, forms.get("remediation_form")),
+        "product_findings": evaluation.product_findings.select_related("resolved_by"),
     }
     return render(request, "procurement/evaluation_detail.html", context, status=status)
 

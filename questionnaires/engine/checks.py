@@ -13,11 +13,13 @@ assessable": shown to reviewers, never counted as a finding. "Not applicable" re
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from questionnaires.engine.documents import ATTESTATION_MAX_AGE_DAYS, PERIOD_ATTESTATIONS, Document
 from questionnaires.engine.rules import _number
 
 STANDING_LABELS = {
@@ -74,6 +76,8 @@ class Facts:
 
     values: Mapping[str, Any]
     files: Mapping[str, int]
+    # The day the answers are judged on (document expiry and age).
+    today: datetime.date | None = None
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
@@ -100,6 +104,10 @@ class Facts:
     def text(self, name: str) -> str:
         value = self.values.get(name)
         return value.strip() if isinstance(value, str) else ""
+
+    def documents(self) -> list[Document]:
+        value = self.values.get(DOCUMENTS)
+        return [d for d in value if isinstance(d, Document)] if isinstance(value, (list, tuple)) else []
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,10 @@ DUA_ELEMENTS = (
 PCCP_OUT_OF_SCOPE = ("new_intended_use", "new_population", "new_input_type")
 # 45 CFR 92.210(b): characteristics whose measurement by an input the buyer must identify.
 SECTION_1557_CHARACTERISTICS = ("race", "color", "national_origin", "sex", "age", "disability")
+# Derived facts: the engine builds them from the evidence files and from the questions that ask the
+# HTI-1 source attributes (`options.source_attribute`), not from one question's answer.
+DOCUMENTS = "evidence.documents"
+HTI1_ATTRIBUTES = "hti1.source_attributes"
 VERSION_EVIDENCE = (
     "evidence.subgroup.model_version",
     "evidence.bias.model_version",
@@ -392,6 +404,47 @@ def _authorized_version_differs(f: Facts) -> bool:
         and bool(offered and authorized)
         and not _same_version(offered, authorized)
     )
+
+
+def _document_for_other_version(f: Facts) -> bool:
+    offered, authorized = f.text("model.version.offered"), f.text("fda.authorized_model_version")
+    if not offered:
+        return False
+    return any(
+        d.model_version.strip()
+        and not _same_version(d.model_version, offered)
+        and not (authorized and _same_version(d.model_version, authorized))
+        for d in f.documents()
+    )
+
+
+def _document_expired(f: Facts) -> bool:
+    today = f.today
+    return today is not None and any(d.expires_on is not None and d.expires_on < today for d in f.documents())
+
+
+def _attestation_period_outdated(f: Facts) -> bool:
+    today = f.today
+    return today is not None and any(
+        d.document_type in PERIOD_ATTESTATIONS
+        and d.period_end is not None
+        and (today - d.period_end).days > ATTESTATION_MAX_AGE_DAYS
+        for d in f.documents()
+    )
+
+
+def _document_type_mismatch(f: Facts) -> bool:
+    return any(
+        d.document_type and d.expected_types and d.document_type not in d.expected_types
+        for d in f.documents()
+    )
+
+
+def _hti1_attributes_all_na_via_ehr(f: Facts) -> bool:
+    attributes = f.get(HTI1_ATTRIBUTES)
+    if not f.is_("hti1.supplied_via_certified_ehr", "yes") or not isinstance(attributes, Mapping):
+        return False
+    return bool(attributes) and all(state == "not_applicable" for state in attributes.values())
 
 
 def _pccp_outside_scope(f: Facts) -> bool:
@@ -935,6 +988,72 @@ CHECKS: tuple[Check, ...] = (
         facts=("residency.us_only_claimed", "residency.storage"),
         test=_us_only_but_offshore,
     ),
+    # Evidence documents as the vendor describes them (type, issuer, period, model version).
+    Check(
+        code="document_for_other_version",
+        title="An evidence document describes a model version other than the one being bought",
+        explanation="The vendor describes an attached document as being about a model version that "
+        "is neither the version offered nor the FDA-authorized one, so its results may not hold for "
+        "the version bought.",
+        ask="Provide the document for the version offered, or show why its results still hold for it.",
+        citations=(
+            Citation("FDA PCCP final guidance (Dec 2024), version control and maintenance", "guidance"),
+        ),
+        facts=("model.version.offered", DOCUMENTS),
+        test=_document_for_other_version,
+    ),
+    Check(
+        code="document_expired",
+        title="An evidence document has expired",
+        explanation="A certificate, report or agreement past its expiry date no longer attests what "
+        "the answer relies on.",
+        ask="Upload the current document (renewed certificate, report or agreement) with its dates.",
+        citations=(Citation("Buyer evidence requirement (document expiry dates)", "voluntary"),),
+        facts=(DOCUMENTS,),
+        test=_document_expired,
+    ),
+    Check(
+        code="attestation_period_outdated",
+        title="A SOC 2, HITRUST or penetration test covers a period that ended over a year ago",
+        explanation="An attestation describes controls during the period it covers; a period that "
+        "ended more than twelve months ago says little about the controls today, and a bridge letter "
+        "only covers a short gap.",
+        ask="Provide the latest report, or a bridge letter and the date of the next report.",
+        citations=(
+            Citation("AICPA SOC 2 Type II reporting practice (period covered, bridge letters)", "voluntary"),
+        ),
+        facts=(DOCUMENTS,),
+        test=_attestation_period_outdated,
+    ),
+    Check(
+        code="document_type_mismatch",
+        title="A document of another type is attached to a question that expects a specific one",
+        explanation="The question asks for one kind of document (for example the BAA), but the vendor "
+        "describes the attached document as something else (for example a penetration test).",
+        ask="Attach the document the question asks for, or correct the document's description.",
+        citations=(Citation("Buyer evidence requirement (document types per question)", "voluntary"),),
+        facts=(DOCUMENTS,),
+        test=_document_type_mismatch,
+    ),
+    Check(
+        code="hti1_attributes_all_na_via_ehr",
+        title="All HTI-1 source attributes marked not applicable because a certified EHR supplies the "
+        "product",
+        explanation="The HTI-1 duty to provide source attributes binds the certified EHR developer "
+        "that supplies the intervention, not this vendor; but that developer gets the attributes from "
+        "the vendor, and the buyer needs them either way to judge the model.",
+        ask="Answer the source attributes anyway, or attach what the vendor gave the EHR developer.",
+        citations=(
+            Citation(
+                "45 CFR 170.315(b)(11)(iv) (binds certified health IT developers; the vendor itself is "
+                "not the regulated party)",
+                "law",
+            ),
+            Citation("HTI-5 proposed rule, 90 FR 60970 (29 Dec 2025), would remove it", "proposed"),
+        ),
+        facts=("hti1.supplied_via_certified_ehr", HTI1_ATTRIBUTES),
+        test=_hti1_attributes_all_na_via_ehr,
+    ),
 )
 
 
@@ -943,12 +1062,13 @@ def run_checks(
     facts: Mapping[str, Any],
     files: Mapping[str, int] | None = None,
     sources: Mapping[str, str] | None = None,
+    today: datetime.date | None = None,
 ) -> list[CheckFinding]:
     """Findings of every check whose facts are recorded by visible questions (keys of `facts`).
 
     `sources` maps a fact to the key of the question that recorded it (default: the fact's name).
     """
-    values = Facts(values=facts, files=files or {})
+    values = Facts(values=facts, files=files or {}, today=today)
     sources = sources or {}
     findings = []
     for check in CHECKS:

@@ -23,6 +23,8 @@ class Fact:
     description: str
     # Recorded by a question of the same key that declares no fact (library version 1).
     legacy: bool = False
+    # Built by the engine from evidence files or marked questions; no question declares it.
+    derived: bool = False
 
 
 FACTS: tuple[Fact, ...] = (
@@ -145,14 +147,36 @@ FACTS: tuple[Fact, ...] = (
         "Inputs that measure race, color, national origin, sex, age or disability.",
     ),
     Fact("bias.subgroups_tested", "choices", "The characteristics subgroup results are given for."),
+    # ONC HTI-1 source attributes
+    Fact(
+        "hti1.supplied_via_certified_ehr",
+        "yes_no",
+        "The product reaches the buyer through a certified EHR developer's health IT.",
+    ),
+    Fact(
+        "hti1.source_attributes",
+        "table",
+        "Each asked HTI-1 source attribute (options.source_attribute) as answered, not applicable or blank.",
+        derived=True,
+    ),
+    # Evidence documents as described by the vendor
+    Fact(
+        "evidence.documents",
+        "table",
+        "Every current evidence file of a visible question: type, issuer, period, model version, dates.",
+        derived=True,
+    ),
 )
 
 FACTS_BY_NAME: dict[str, Fact] = {fact.name: fact for fact in FACTS}
 LEGACY_NAMES = frozenset(fact.name for fact in FACTS if fact.legacy)
+DERIVED_NAMES = frozenset(fact.name for fact in FACTS if fact.derived)
 
 
 def fact_errors(name: Any) -> list[str]:
     """Problems of a declared fact name (empty: none, or a fact of the vocabulary)."""
+    if name in DERIVED_NAMES:
+        return [f"{name!r} is built from the evidence and cannot be declared by a question."]
     if name in ("", None) or name in FACTS_BY_NAME:
         return []
     return [f"{name!r} is not a fact of the vocabulary."]

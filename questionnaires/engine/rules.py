@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from questionnaires.engine.documents import document_types_errors
+
 QUESTION_TYPES = (
     "yes_no",
     "single_choice",
@@ -216,6 +218,7 @@ def validate_options(qtype: str, options: Any) -> list[str]:
                 errors.append("column keys must be unique.")
             elif options.get("required_rows") and options.get("row_key") not in keys:
                 errors.append("required_rows needs row_key naming one of the columns.")
+    errors.extend(document_types_errors(options))
     return errors
 
 

@@ -32,6 +32,7 @@ from questionnaires.engine.checks import (
     not_assessable,
     run_checks,
 )
+from questionnaires.engine.documents import Document, documents_of
 from questionnaires.engine.facts import question_facts
 from questionnaires.engine.rules import (
     TIERS,
@@ -44,7 +45,7 @@ from questionnaires.engine.rules import (
 )
 
 # Bump when any rule's meaning changes: stored runs with another version are recomputed.
-RULES_VERSION = "2026.12-1"
+RULES_VERSION = "2026.12-2"
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
@@ -107,6 +108,10 @@ class ScoreResult:
 # Answers are (value, is_not_applicable); evidence is [(uploaded_at, expires_on), ...] per key.
 Answers = Mapping[str, tuple[Any, bool]]
 Evidence = Mapping[str, Sequence[tuple[datetime.date | datetime.datetime, datetime.date | None]]]
+
+
+# The vendor's description of each evidence file, per question key (see engine.documents).
+Documents = Mapping[str, Sequence[Document]]
 
 
 def _blank(value: Any) -> bool:
@@ -244,6 +249,7 @@ def score_answers(
     overrides: Mapping[str, float] | None = None,
     thresholds: Mapping[str, Any],
     today: datetime.date,
+    documents: Documents | None = None,
 ) -> ScoreResult:
     evidence = evidence or {}
     overrides = overrides or {}
@@ -296,10 +302,14 @@ def score_answers(
     overall = _weighted_mean([(s.weight, s.score) for s in section_scores])
     score_tier = tier_for(overall, thresholds)
     sources = question_facts((q.key, q.fact) for q in ordered if q.key in visible)
+    facts = {fact: plain.get(key) for fact, key in sources.items()}
+    shown = [q for q in ordered if q.key in visible]
+    facts.update(derived_facts(shown, answers, documents or {}))
     findings = run_checks(
-        facts={fact: plain.get(key) for fact, key in sources.items()},
+        facts=facts,
         files={fact: len(evidence.get(key, ())) for fact, key in sources.items()},
         sources=sources,
+        today=today,
     )
     tier = worst_tier(score_tier, *(k.cap_tier for k in knockouts), *(f.cap_tier for f in findings))
     return ScoreResult(
@@ -313,5 +323,32 @@ def score_answers(
         knockouts=knockouts,
         findings=findings,
         visible=visible,
-        not_assessable=not_assessable(asked=question_facts((q.key, q.fact) for q in ordered)),
+        not_assessable=not_assessable(
+            asked={*question_facts((q.key, q.fact) for q in ordered), *derived_facts(ordered, {}, {})}
+        ),
     )
+
+
+def derived_facts(
+    questions: Sequence[QuestionSpec], answers: Answers, documents: Documents
+) -> dict[str, Any]:
+    """The facts built from several questions: evidence documents and HTI-1 source attributes.
+
+    Each is recorded when at least one of the given questions could record it: a file question or
+    a question with documents for `evidence.documents`, a question marked with
+    `options.source_attribute` for `hti1.source_attributes`.
+    """
+    derived: dict[str, Any] = {}
+    with_files = [q.key for q in questions if q.type == "file" or documents.get(q.key)]
+    if with_files:
+        derived["evidence.documents"] = documents_of(
+            documents, with_files, {q.key: q.options for q in questions}
+        )
+    attributes = {}
+    for q in questions:
+        if attribute := (q.options or {}).get("source_attribute"):
+            value, is_na = answers.get(q.key, (None, False))
+            attributes[attribute] = "not_applicable" if is_na else "blank" if _blank(value) else "answered"
+    if attributes:
+        derived["hti1.source_attributes"] = attributes
+    return derived

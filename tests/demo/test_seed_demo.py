@@ -153,6 +153,13 @@ def test_the_version_2_demo_evaluation_is_clean_and_the_others_stay_on_version_1
     assert list(Finding.objects.filter(score_run=run).values_list("code", flat=True)) == []
     assert run.not_assessable == []
     assert early_warn.risk_tier == "low"
+    # Every demo document says what it is, in the type its question expects where it names one.
+    files = early_warn.evidence_files.filter(removed_at__isnull=True).select_related("question")
+    assert files
+    for f in files:
+        expected = (f.question.options or {}).get("document_types") or ["other"]
+        assert f.document_type == expected[0], f.question.key
+        assert f.effective_on is not None
     # The officer's intake: time-critical, so the inherent tier is high and every section is asked.
     assert early_warn.inherent_tier == "high"
     assert (

@@ -351,3 +351,16 @@ def test_reports_read_an_unconfirmed_answer_as_not_answered_while_reviewers_see_
     rows = {row.question.key: row for block in review_sections(new) for row in block.rows}
     assert rows["use.processes_phi"].display["text"] == "Yes"
     assert rows["use.processes_phi"].answer.prefill_state == "pending"
+
+
+def test_a_carried_document_keeps_what_the_vendor_said_it_is(org, officer, old):
+    EvidenceFile.objects.filter(pk=old.file.pk).update(
+        document_type="soc2", issuer="Example Audit LLP", model_version="4.2", period_end="2026-06-30"
+    )
+    copy = EvidenceFile.objects.get(evaluation=carried_evaluation(org, officer, old.evaluation))
+    assert (copy.document_type, copy.issuer, copy.model_version, str(copy.period_end)) == (
+        "soc2",
+        "Example Audit LLP",
+        "4.2",
+        "2026-06-30",
+    )

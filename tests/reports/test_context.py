@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -94,8 +95,34 @@ def test_scores_overrides_comments_and_evidence_hashes_are_included(evaluation):
             "uploaded_at": evidence[0]["uploaded_at"],
             "expires_on": "",
             "sha256": file.sha256,
+            "document_type": "",
+            "issuer": "",
+            "model_version": "",
+            "period": "",
+            "effective_on": "",
         }
     ]
+
+
+def test_the_report_states_what_each_document_is(evaluation):
+    evaluation.evidence_files.update(
+        document_type="soc2",
+        issuer="Example Audit LLP",
+        model_version="4.2",
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 12, 31),
+        effective_on=datetime.date(2026, 2, 1),
+    )
+    [evidence] = _question(due_diligence_context(evaluation), "security.soc2_type2")["evidence"]
+    assert {
+        k: evidence[k] for k in ("document_type", "issuer", "model_version", "period", "effective_on")
+    } == {
+        "document_type": "SOC 2 report",
+        "issuer": "Example Audit LLP",
+        "model_version": "4.2",
+        "period": "2025-01-01 to 2025-12-31",
+        "effective_on": "2026-02-01",
+    }
 
 
 def test_the_appendix_has_the_timeline_without_downloads_and_the_scoring_method(evaluation, org):

@@ -440,6 +440,7 @@ ROUTES: dict[str, Route] = {
         PORTAL, url=lambda w: {"item_id": w.remediation_id, "message_id": w.remediation_message_id}
     ),
     "portal_evidence_remove": Route(PORTAL, PO, url=portal_evidence),
+    "portal_evidence_describe": Route(PORTAL, GP, url=portal_evidence),
     "portal_delegate": Route(PORTAL, GP, data={"name": "Colleague", "email": "colleague@vendor.example.com"}),
     # A hand-off this link never made does not exist for it (tests/portal/test_delegation.py takes
     # back a real one).
@@ -485,6 +486,7 @@ ROUTES: dict[str, Route] = {
     "api-vendor-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.vendor_id}, data={"legal_name": "X"}),
     "api-product-list": API({GET: VIEW, POST: VENDORS}, GP),
     "api-product-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.product_id}, data={"name": "X"}),
+    "api-product-findings": API(VIEW, url=lambda w: {"id": w.product_id}),
     "api-contact-list": API({GET: VIEW, POST: VENDORS}, GP),
     "api-contact-detail": API(CRUD_VENDORS, CRUD, url=lambda w: {"id": w.contact_id}, data={"name": "X"}),
     "api-evaluation-list": API({GET: VIEW, POST: RUN}, GP),
@@ -540,6 +542,9 @@ ROUTES: dict[str, Route] = {
     "api-remediation-item": API({GET: VIEW, PATCH: RUN}, (GET, PATCH), url=api_remediation, data={}),
     "api-remediation-status": API(RUN, PO, url=api_remediation, data={"status": "accepted"}),
     "api-remediation-messages": API({GET: VIEW, POST: REVIEW}, GP, url=api_remediation, data={"body": "M"}),
+    "api-vendor-evidence-describe": API(
+        INVITE, (PATCH,), url=lambda w: {"id": w.evidence_id}, data={"issuer": "X"}
+    ),
     "api-vendor-answer-confirm": API(INVITE, PO, url=portal_question),
     "api-vendor-section-confirm": API(INVITE, PO, url=lambda w: {"key": w.portal_section_key}),
     "api-vendor-model-card": API(INVITE, PO, ok={POST: {415}}),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.roles import Role
 from accounts.services.organizations import membership_set
-from demo.answers import demo_pdf, generate_answers
+from demo.answers import demo_description, demo_pdf, generate_answers
 from demo.profiles import FILE, PROFILES, VendorProfile
 from procurement.models import Answer, Evaluation, EvidenceFile, Finding, Invite, ReviewerAssignment, ScoreRun
 from procurement.services.answers import answer_save
@@ -315,6 +315,7 @@ class Command(BaseCommand):
             uploaded_file=SimpleUploadedFile(name, content, content_type="application/pdf"),
             expires_on=today + datetime.timedelta(days=300) if has_expiry else None,
             contact=contact,
+            **demo_description(profile, question, today),
         )
 
     def _decide(self, evaluation: Evaluation, reviewer: User) -> None:

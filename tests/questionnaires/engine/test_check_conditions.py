@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.engine.checks import CHECKS, CheckFinding, Citation, run_checks
+from tests.questionnaires.engine.test_document_checks import DOCUMENT_CASES
 from tests.questionnaires.engine.test_fact_checks import FACT_CASES
 
 SH = "deid.method_training"
@@ -280,7 +281,7 @@ def test_check_against_the_answers(code, answers, files, fires):
 
 
 def test_every_check_is_tried_here():
-    assert {c.code for c in CHECKS} == {case[0] for case in CASES} | set(FACT_CASES)
+    assert {c.code for c in CHECKS} == {case[0] for case in CASES} | set(FACT_CASES) | set(DOCUMENT_CASES)
 
 
 def test_a_finding_carries_the_check_text_its_questions_and_its_cap():

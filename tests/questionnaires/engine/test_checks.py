@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.engine.checks import CHECKS, run_checks
+from tests.questionnaires.engine.test_document_checks import DOCUMENT_CASES
 from tests.questionnaires.engine.test_fact_checks import FACT_CASES
 
 # code -> (answers that fire it, the same with one answer changed so that it does not fire, files)
@@ -127,7 +128,7 @@ def codes(answers, files=None):
 
 
 def test_every_check_has_a_case_a_citation_and_its_keys():
-    assert set(CASES) | set(FACT_CASES) == {c.code for c in CHECKS}
+    assert set(CASES) | set(FACT_CASES) | set(DOCUMENT_CASES) == {c.code for c in CHECKS}
     assert not set(CASES) & set(FACT_CASES)
     for check in CHECKS:
         assert check.citations
