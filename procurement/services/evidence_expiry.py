@@ -23,6 +23,7 @@ from django.utils import timezone
 from procurement.models import AuditEvent, Evaluation, EvidenceFile, Notification, ProductFinding, ReminderLog
 from procurement.services.audit import audit_record
 from procurement.services.notifications import absolute_url, notifications_create, send_email
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 
 DEFAULT_EXPIRY_REMINDER_DAYS = (60, 30, 7)
 APPROVED = (Evaluation.Decision.APPROVED, Evaluation.Decision.APPROVED_WITH_CONDITIONS)
@@ -94,6 +95,21 @@ def evidence_expiry_remind(*, evidence: EvidenceFile, kind: str, today: datetime
         if _remind_once(evidence=evidence, kind=kind, email=email, audience=audience, today=today):
             sent += 1
             if audience == "owner":
+                webhook_event_emit(
+                    organization=evaluation.organization,
+                    kind="evidence.expiring",
+                    data={
+                        "evaluation": evaluation_event_data(evaluation),
+                        "evidence": {
+                            "id": str(evidence.public_id),
+                            "name": evidence.original_name,
+                            "question": evidence.question.key,
+                            "document_type": evidence.document_type,
+                            "expires_on": evidence.expires_on.isoformat(),
+                            "reminder": kind,
+                        },
+                    },
+                )
                 notifications_create(
                     recipients=[evaluation.owner],
                     organization=evaluation.organization,

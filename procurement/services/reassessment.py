@@ -26,6 +26,7 @@ from procurement.services.audit import actor_label, audit_record
 from procurement.services.evaluations import evaluation_create, members_with_perm, templates_for_evaluation
 from procurement.services.notifications import notifications_create
 from procurement.services.prefill import CARRY_SOURCES
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -337,13 +338,26 @@ def reassessments_open_due(*, today: datetime.date | None = None) -> int:
 
 
 def emit_model_version_reported(*, model_version: ModelVersion) -> None:
-    """The place where a "model version reported" webhook event is to be sent (after the commit).
-
-    Nothing is sent yet: outgoing webhooks hook in here with the version's public data.
-    """
-    logger.info(
-        "Model version reported",
-        extra={"model_version": str(model_version.public_id), "action": model_version.action},
+    """Sends the "model_version.reported" webhook event (called after the report is committed)."""
+    product = model_version.product
+    webhook_event_emit(
+        organization=model_version.organization,
+        kind="model_version.reported",
+        data={
+            "product": {"id": str(product.public_id), "name": product.name},
+            "vendor": {"id": str(product.vendor.public_id), "name": product.vendor.legal_name},
+            "model_version": {
+                "id": str(model_version.public_id),
+                "version": model_version.version,
+                "within_pccp": model_version.within_pccp,
+                "changes_intended_use": model_version.changes_intended_use,
+                "reported_at": model_version.reported_at.isoformat(),
+                "action": model_version.action,
+            },
+            "reassessment": evaluation_event_data(model_version.covered_by)
+            if model_version.covered_by_id
+            else None,
+        },
     )
 
 

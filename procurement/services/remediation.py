@@ -38,6 +38,7 @@ from procurement.queue import enqueue_or_run_on_commit
 from procurement.services.audit import actor_label, audit_record
 from procurement.services.evidence import evidence_storage_name
 from procurement.services.notifications import absolute_url, notifications_create, send_email
+from procurement.services.webhooks import evaluation_event_data, webhook_event_emit
 from procurement.stored_files import delete_file, store_file
 from procurement.uploads import detect_type, display_name
 
@@ -650,11 +651,23 @@ def _reminder_recipients(item: RemediationItem) -> list[tuple[str, str]]:
 
 
 def remediation_overdue_event(*, item: RemediationItem) -> None:
-    """The one place a "remediation overdue" event is raised, once per item and due date.
-
-    Webhooks (built elsewhere) emit their `remediation.overdue` event from here.
-    """
+    """The one place a "remediation overdue" event is raised, once per item and due date."""
     logger.info("remediation item overdue", extra={"item": str(item.public_id)})
+    webhook_event_emit(
+        organization=item.organization,
+        kind="remediation.overdue",
+        data={
+            "evaluation": evaluation_event_data(item.evaluation),
+            "item": {
+                "id": str(item.public_id),
+                "title": item.title,
+                "side": item.side,
+                "status": item.status,
+                "blocking": item.blocking,
+                "due_date": item.due_date.isoformat() if item.due_date else None,
+            },
+        },
+    )
 
 
 def _log_once(item: RemediationItem, kind: str, recipient: str) -> bool:
