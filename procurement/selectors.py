@@ -21,6 +21,8 @@ from procurement.models import (
     Evaluation,
     EvidenceFile,
     ModelVersion,
+    ProductFinding,
+    RemediationItem,
     ReviewComment,
     ReviewCycle,
     ScoreOverride,
@@ -400,7 +402,25 @@ def product_lifecycle(product) -> dict[str, Any]:
         .select_related("template", "owner")
         .order_by("-created_at", "-id")
     )
-    return {"product": product, "cycle": cycle, "versions": versions, "evaluations": evaluations}
+    product_findings = list(
+        ProductFinding.objects.filter(product=product)
+        .select_related("resolved_by")
+        .order_by("resolved_at", "-raised_at", "-id")
+    )
+    remediation_items = list(
+        RemediationItem.objects.filter(product=product)
+        .unresolved()
+        .select_related("evaluation")
+        .order_by("due_date", "id")
+    )
+    return {
+        "product": product,
+        "cycle": cycle,
+        "versions": versions,
+        "evaluations": evaluations,
+        "product_findings": product_findings,
+        "remediation_items": remediation_items,
+    }
 
 
 def archived_answers(evaluation: Evaluation) -> list[dict[str, Any]]:

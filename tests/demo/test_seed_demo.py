@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Organization, User
 from procurement.models import (
@@ -167,3 +168,22 @@ def test_the_version_2_demo_evaluation_is_clean_and_the_others_stay_on_version_1
         in early_warn.inherent_reasons
     )
     assert "EarlyWarn" in seeded
+
+
+def test_the_approved_demo_product_shows_its_lifecycle(seeded):
+    from procurement.models import ModelVersion, RemediationItem
+
+    product = Product.objects.get(name="SepsisSentinel")
+    evaluation = Evaluation.objects.get(product=product)
+    versions = list(ModelVersion.objects.filter(product=product).order_by("reported_at", "id"))
+    assert [(v.version, v.action) for v in versions] == [("4.2", "evaluated"), ("4.3", "recorded")]
+    (item,) = RemediationItem.objects.filter(evaluation=evaluation)
+    assert (item.source, item.side, item.status, item.blocking) == ("condition", "buyer", "open", True)
+    expiring = EvidenceFile.objects.filter(evaluation=evaluation, expires_on__isnull=False)
+    assert expiring.exists()
+    today = timezone.localdate()
+    assert {(f.expires_on - today).days for f in expiring} == {45}
+    # A second run adds nothing.
+    call_command("seed_demo", stdout=StringIO())
+    assert ModelVersion.objects.filter(product=product).count() == 2
+    assert RemediationItem.objects.filter(evaluation=evaluation).count() == 1

@@ -423,3 +423,43 @@ def test_the_webhook_hook_is_called_once_after_the_commit(
     for callback in callbacks:
         callback()
     assert emitted == [version]
+
+
+def test_product_page_shows_findings_after_approval_and_open_remediation_items(org, officer, officer_client):
+    from procurement.models import RemediationItem
+    from procurement.services.evidence_expiry import product_findings_refresh
+    from tests.factories import EvidenceFileFactory
+
+    evaluation, _ = approved(org, officer)
+    expired = EvidenceFileFactory(
+        evaluation=evaluation, expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    product_findings_refresh()
+    RemediationItem.objects.create(
+        organization=org,
+        evaluation=evaluation,
+        product=evaluation.product,
+        source="finding",
+        finding_code="baa.breach_notice",
+        title="Breach notice within 60 days",
+        side="vendor",
+        due_date=datetime.date(2031, 1, 31),
+    )
+    RemediationItem.objects.create(
+        organization=org,
+        evaluation=evaluation,
+        product=evaluation.product,
+        source="finding",
+        finding_code="done",
+        title="Already accepted",
+        side="vendor",
+        status="accepted",
+    )
+    response = officer_client.get(reverse("product_detail", args=[evaluation.product.public_id]))
+    page = response.content.decode()
+    (finding,) = response.context["product_findings"]
+    assert finding.evidence == expired
+    assert f'data-finding="{finding.public_id}"' in page
+    assert [item.title for item in response.context["remediation_items"]] == ["Breach notice within 60 days"]
+    assert "Breach notice within 60 days" in page
+    assert "Already accepted" not in page

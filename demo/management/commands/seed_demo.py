@@ -23,12 +23,22 @@ from accounts.roles import Role
 from accounts.services.organizations import membership_set
 from demo.answers import demo_description, demo_pdf, generate_answers
 from demo.profiles import FILE, PROFILES, VendorProfile
-from procurement.models import Answer, Evaluation, EvidenceFile, Finding, Invite, ReviewerAssignment, ScoreRun
+from procurement.models import (
+    Answer,
+    Evaluation,
+    EvidenceFile,
+    Finding,
+    Invite,
+    ModelVersion,
+    ReviewerAssignment,
+    ScoreRun,
+)
 from procurement.services.answers import answer_save
 from procurement.services.evaluations import evaluation_create
 from procurement.services.evidence import evidence_upload
 from procurement.services.intake import evaluation_intake_record
 from procurement.services.invites import invite_send
+from procurement.services.reassessment import model_version_report
 from procurement.services.reviews import decision_record, section_sign_off
 from procurement.services.submission import evaluation_submit
 from procurement.services.workflow import evaluation_transition
@@ -142,6 +152,14 @@ DEMO_USERS = [
 ]
 # The order of the workflow the demo walks through; later states include the earlier steps.
 PROGRESS = [DRAFT, SENT, S.IN_PROGRESS, SUBMITTED, UNDER_REVIEW, DECIDED]
+# After its approval, the decided product shows the lifecycle: documents expiring within the
+# 60-day reminder window, its condition followed up as a remediation item, and a newer version.
+LIFECYCLE_PRODUCT = "SepsisSentinel"
+EXPIRING_IN_DAYS = 45
+NEWER_VERSION = (
+    "4.3",
+    "Recalibrated on 2025 admissions of the same adult inpatient population; no new inputs.",
+)
 DECISION_RATIONALE = (
     "De Novo authorized for the same intended use, expert-determined de-identification with a current "
     "report, subgroup and external validation on file, and a BAA on our terms. Approved on condition "
@@ -276,6 +294,8 @@ class Command(BaseCommand):
             evaluation_transition(evaluation=evaluation, to_status=UNDER_REVIEW, user=reviewer)
         if goal >= PROGRESS.index(DECIDED) and not reached(DECIDED):
             self._decide(evaluation, reviewer)
+        if goal >= PROGRESS.index(DECIDED) and evaluation.product.name == LIFECYCLE_PRODUCT:
+            self._after_the_decision(evaluation)
 
     def _answer(self, evaluation: Evaluation, profile: VendorProfile, contact: Contact | None) -> None:
         """Answers every question shown to the vendor that has no answer yet, as its contact would."""
@@ -309,11 +329,12 @@ class Command(BaseCommand):
             ],
         )
         has_expiry = (question.options or {}).get("has_expiry")
+        lifetime = EXPIRING_IN_DAYS if evaluation.product.name == LIFECYCLE_PRODUCT else 300
         evidence_upload(
             evaluation=evaluation,
             question=question,
             uploaded_file=SimpleUploadedFile(name, content, content_type="application/pdf"),
-            expires_on=today + datetime.timedelta(days=300) if has_expiry else None,
+            expires_on=today + datetime.timedelta(days=lifetime) if has_expiry else None,
             contact=contact,
             **demo_description(profile, question, today),
         )
@@ -337,6 +358,22 @@ class Command(BaseCommand):
                 }
             ],
         )
+
+    def _after_the_decision(self, evaluation: Evaluation) -> None:
+        """A newer model version, reported by the vendor within its PCCP, once.
+
+        The decision's condition is already an open remediation item (the decision makes it one).
+        """
+        version, notes = NEWER_VERSION
+        if not ModelVersion.objects.filter(product=evaluation.product, version=version).exists():
+            contact = Contact.objects.filter(vendor=evaluation.product.vendor_id).order_by("pk").first()
+            model_version_report(
+                product=evaluation.product,
+                version=version,
+                release_notes=notes,
+                within_pccp=ModelVersion.Pccp.YES,
+                contact=contact,
+            )
 
     # ---- Output ------------------------------------------------------------------------------
 
