@@ -16,14 +16,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.client import client_ip, user_agent
 from accounts.models import User
 from accounts.ratelimit import CACHE_ERRORS, fail_open, log_cache_unavailable
-from procurement.models import AuditEvent, Evaluation, Invite, InviteUse
+from procurement.models import AuditEvent, Evaluation, Invite, InviteUse, RemediationItem
 from procurement.queue import enqueue
 from procurement.selectors import scope_summary
 from procurement.services.audit import audit_record
@@ -346,6 +347,15 @@ def redact_token(text: str, token: str) -> str:
     return text.replace(token, "<token>") if token else text
 
 
+_vendor_item_count = (
+    RemediationItem.objects.filter(evaluation_id=OuterRef("evaluation_id"), side=RemediationItem.Side.VENDOR)
+    .order_by()
+    .values("evaluation_id")
+    .annotate(n=Count("pk"))
+    .values("n")
+)
+
+
 def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     """The active invite for this token, with every use logged; None for anything else.
 
@@ -365,6 +375,10 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
             "evaluation__product__vendor",
         )
         .filter(token_hash=digest)
+        # The portal's header links to the vendor's remediation items: counted in the same query.
+        .annotate(
+            vendor_remediation_items=Coalesce(Subquery(_vendor_item_count, output_field=IntegerField()), 0)
+        )
         .first()
     )
     # The lookup is by an indexed hash; the comparison guards against any collation surprise and
