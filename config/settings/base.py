@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "RiskTierEnum": "procurement.models.Evaluation.RiskTier",
         "RemediationStatusEnum": "procurement.models.RemediationItem.Status",
         "RemediationSourceEnum": "procurement.models.RemediationItem.Source",
+        "ModelVersionActionEnum": "procurement.models.ModelVersion.Action",
+        "TemplateUpgradeActionEnum": ["keep", "confirm", "archive", "choice_removed", "empty"],
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
     "SWAGGER_UI_DIST": "SIDECAR",

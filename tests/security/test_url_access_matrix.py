@@ -296,6 +296,10 @@ ROUTES: dict[str, Route] = {
     "login": Route(PUBLIC, GP, ok_signed_in={GET: {302}, POST: {302}}),
     "logout": Route(SIGNED_IN, PO, ok={POST: {302}}, fresh_client=True, ends_at_login=True),
     "password_reset": Route(PUBLIC, GP),
+    # Single sign-on: the e-mail form, and a callback without a started sign-in (refused, never a 500).
+    "sso_begin": Route(PUBLIC, GP),
+    "sso_callback": Route(PUBLIC, ok={GET: {403}}, ok_signed_in={GET: {403}}),
+    "sso_settings": Route(Perm.MANAGE_MEMBERS, GP),
     "password_reset_done": Route(PUBLIC),
     "password_reset_confirm": Route(PUBLIC, url=lambda w: {"uidb64": "MQ", "token": "not-a-token"}),
     "password_reset_complete": Route(PUBLIC),
@@ -870,11 +874,13 @@ def make_api_client(request):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_persona_gets_the_expected_status_on_every_url(
-    persona, org, officer, make_client, make_api_client, monkeypatch
+    persona, org, officer, make_client, make_api_client, monkeypatch, settings
 ):
     cache.clear()
-    # Every unknown token counts as a guess; the matrix sends many on purpose.
+    # Every unknown token counts as a guess, and every refused credential as an API failure; the
+    # matrix sends many on purpose (the limits have their own tests).
     monkeypatch.setattr(invite_services, "INVITE_GUESS_LIMIT", 10_000)
+    settings.API_AUTH_FAILURE_LIMIT = (10_000, settings.API_AUTH_FAILURE_LIMIT[1])
     world = build_world(org, officer)
     client = make_client(persona)
     api_client = make_api_client(persona, world)
