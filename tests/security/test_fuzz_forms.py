@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Membership
 from accounts.roles import Role
-from procurement.models import AuditEvent, Evaluation, InviteUse
+from procurement.models import AuditEvent, Evaluation, InviteUse, ModelVersion, RemediationItem
 from procurement.services import invites as invite_services
 from questionnaires import transfer
 from questionnaires.engine.answers import clean_value
@@ -38,6 +38,7 @@ from tests.factories import (
     ContactFactory,
     DecisionConditionFactory,
     EvaluationFactory,
+    EvidenceFileFactory,
     InviteFactory,
     MembershipFactory,
     QuestionFactory,
@@ -151,6 +152,8 @@ class World:
     portal: Evaluation  # sent to the vendor
     questions: Any  # build_questionnaire of the portal evaluation
     token: str
+    evidence: Any = None  # a document the portal's vendor uploaded
+    remediation_item: Any = None  # a vendor-side remediation item of the portal evaluation
 
 
 @pytest.fixture
@@ -187,6 +190,16 @@ def world(org, officer, reviewer) -> World:
         portal=portal,
         questions=questions,
         token=invite.token,
+        evidence=EvidenceFileFactory(evaluation=portal, question=questions.report),
+        remediation_item=RemediationItem.objects.create(
+            organization=org,
+            evaluation=portal,
+            product=portal.product,
+            source="finding",
+            finding_code="fuzz.finding",
+            title="Fuzzed item",
+            side="vendor",
+        ),
     )
 
 
@@ -534,6 +547,71 @@ TARGETS: dict[str, Target] = {
         lambda w: {"username": value(w.officer.username), "password": value("wrong")},
         persona="anonymous",
         refused=frozenset({403, 429}),
+    ),
+    # The lifecycle after the decision
+    "review_policy": Target(
+        lambda w: _r("review_policy"),
+        lambda w: {
+            name: value("6", "0", "61", "-3", "1e3")
+            for name in ("critical_months", "high_months", "moderate_months", "low_months", "lead_days")
+        },
+        persona="admin",
+    ),
+    "product_version_record": Target(
+        lambda w: _r("product_version_record", w.product.public_id),
+        lambda w: {
+            "version": value("4.3", "x" * 60),
+            "release_notes": value(),
+            "within_pccp": value(*ModelVersion.Pccp.values, "maybe"),
+            "changes_intended_use": value("on"),
+        },
+    ),
+    "portal_model_version": Target(
+        lambda w: _r("portal_model_version", w.token),
+        lambda w: {
+            "version": value("4.3", "x" * 60),
+            "release_notes": value(),
+            "within_pccp": value(*ModelVersion.Pccp.values, "maybe"),
+            "changes_intended_use": value("on"),
+        },
+        persona="vendor",
+    ),
+    "portal_evidence_describe": Target(
+        lambda w: _r("portal_evidence_describe", w.token, w.evidence.public_id),
+        lambda w: {
+            "doc-document_type": value("baa", "soc2", "not-a-type"),
+            "doc-issuer": value("Acme"),
+            "doc-model_version": value("4.2"),
+            "doc-period_start": value("2025-01-01", "2025-02-30"),
+            "doc-period_end": value("2024-12-31", "2025-12-31"),
+            "doc-effective_on": value("2025-01-01"),
+            "doc-expires_on": value("2024-01-01", "2031-01-01"),
+        },
+        persona="vendor",
+    ),
+    "portal_remediation_reply": Target(
+        lambda w: _r("portal_remediation_reply", w.token, w.remediation_item.public_id),
+        lambda w: {f"r{w.remediation_item.pk}-body": value("Fixed in 4.3.")},
+        persona="vendor",
+    ),
+    # Single sign-on: an unknown domain or name, and provider settings that cannot be reached
+    # (the .invalid top-level domain never resolves).
+    "sso_begin": Target(
+        lambda w: _r("sso_begin"),
+        lambda w: {"identifier": value("someone@unknown.example", "riverside", "@")},
+        persona="anonymous",
+    ),
+    "sso_settings": Target(
+        lambda w: _r("sso_settings"),
+        lambda w: {
+            "enabled": value("on"),
+            "issuer": value("https://login.riverside.invalid/", "http://login.invalid", "not a url"),
+            "client_id": value("due-diligence"),
+            "client_secret": value("s3cret"),
+            "allowed_domains": value("riverside.org", "not a domain", "riverside.org, "),
+            "new_member_role": value(*Role.values, "owner"),
+        },
+        persona="admin",
     ),
     # portal/forms.py (through the invite link)
     "portal_delegate": Target(
@@ -939,6 +1017,13 @@ def test_every_form_of_the_product_is_fuzzed():
         "NotificationSettingsForm": "account_settings",
         "SearchForm": "search_results",
         "ApplyUpgradeForm": "evaluation_template_upgrade",
+        "SignInForm": "login",
+        "SsoStartForm": "sso_begin",
+        "IdentityProviderForm": "sso_settings",
+        "ModelVersionForm": "product_version_record",
+        "ReviewPolicyForm": "review_policy",
+        "EvidenceDescriptionForm": "portal_evidence_describe",
+        "RemediationReplyForm": "portal_remediation_reply",
     }
     modules = [
         account_forms,
