@@ -34,6 +34,9 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
     # Built once the Django settings are loaded (not at import, which runs while they load).
     from django.conf import settings
 
+    def _daily(at: crontab) -> crontab | float:
+        return float(settings.LIFECYCLE_CHECK_SECONDS) if settings.LIFECYCLE_CHECK_SECONDS else at
+
     sender.conf.beat_schedule = {
         "evaluation-due-reminders": {
             "task": "procurement.tasks.send_due_reminders",
@@ -42,12 +45,12 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
         # Remediation items due in 7 and 1 days, then overdue and weekly after that.
         "remediation-reminders": {
             "task": "procurement.tasks.send_remediation_reminders",
-            "schedule": crontab(hour=7, minute=15),
+            "schedule": _daily(crontab(hour=7, minute=15)),
         },
         # Evidence over time: expiry reminders (60/30/7 days) and findings on approved products.
         "evidence-expiry": {
             "task": "procurement.tasks.check_evidence_expiry",
-            "schedule": crontab(hour=6, minute=30),
+            "schedule": _daily(crontab(hour=6, minute=30)),
         },
         # The daily summary of notifications for people who chose the digest over one e-mail each.
         "notification-digest": {
@@ -57,9 +60,7 @@ def _beat_schedule(sender: Celery, **kwargs: object) -> None:
         # Re-assessments of approved products whose review date is near (idempotent per cycle).
         "open-due-reassessments": {
             "task": "procurement.tasks.open_due_reassessments",
-            "schedule": float(settings.REASSESSMENT_CHECK_SECONDS)
-            if settings.REASSESSMENT_CHECK_SECONDS
-            else crontab(hour=settings.REASSESSMENT_HOUR, minute=15),
+            "schedule": _daily(crontab(hour=settings.REASSESSMENT_HOUR, minute=15)),
         },
         # Outbox for scoring: runs queued while the broker was down, or stuck on a dead worker.
         "sweep-queued-score-runs": {

@@ -273,10 +273,11 @@ BEAT_STALE_SECONDS = env.float("BEAT_STALE_SECONDS", default=300)
 
 # The hour (server time zone) at which beat sends the daily notification digest.
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
-# The hour at which beat opens the re-assessments whose time has come (once a day). A number of
-# seconds in REASSESSMENT_CHECK_SECONDS replaces the daily run by one that often (tests, demos).
+# The hour at which beat opens the re-assessments whose time has come (once a day).
 REASSESSMENT_HOUR = env.int("REASSESSMENT_HOUR", default=6)
-REASSESSMENT_CHECK_SECONDS = env.float("REASSESSMENT_CHECK_SECONDS", default=0)
+# A number of seconds here replaces the daily runs of the lifecycle's jobs (re-assessments, evidence
+# expiry, remediation reminders) by runs that often (tests, demos); each job is idempotent per day.
+LIFECYCLE_CHECK_SECONDS = env.float("LIFECYCLE_CHECK_SECONDS", default=0)
 
 INVITE_EXPIRY_DAYS = env.int("INVITE_EXPIRY_DAYS", default=30)
 

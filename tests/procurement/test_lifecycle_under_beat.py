@@ -1,7 +1,8 @@
-"""The re-assessment opening as production runs it: a real beat process sends it, a real worker runs it.
+"""The lifecycle's daily jobs as production runs them: real beat sends them, a real worker runs them.
 
-Nothing here calls the service: an approved product whose re-assessment date has come must get its
-re-assessment from the schedule alone, exactly once, however often beat fires.
+Nothing here calls a service: an approved product whose re-assessment date has come must get its
+re-assessment, a document 60 days from expiry its reminder, and a remediation item a week from its
+due date its reminder, from the schedule alone, each exactly once however often beat fires.
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from procurement.models import Answer, Evaluation, Notification, ReviewCycle
+from procurement.models import (
+    Answer,
+    Evaluation,
+    Notification,
+    RemediationItem,
+    RemediationReminderLog,
+    ReminderLog,
+    ReviewCycle,
+)
 from tests.conftest import require_service
-from tests.procurement.reassessment_setup import approved
+from tests.factories import EvidenceFileFactory
+from tests.procurement.reassessment_setup import approved, vendor_invite
 
 pytestmark = pytest.mark.worker
 
@@ -35,7 +45,7 @@ def redis_url() -> str:
 
 @pytest.fixture
 def beat_process(monkeypatch, celery_worker_process, redis_url, tmp_path):
-    """A real `celery beat` whose re-assessment check runs every second, publishing to the worker."""
+    """A real `celery beat` whose lifecycle jobs run every second, publishing to the worker."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -43,7 +53,7 @@ def beat_process(monkeypatch, celery_worker_process, redis_url, tmp_path):
         "REDIS_URL": redis_url,
         "CELERY_TASK_DEFAULT_QUEUE": celery_worker_process.queue,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "REASSESSMENT_CHECK_SECONDS": CHECK_SECONDS,
+        "LIFECYCLE_CHECK_SECONDS": CHECK_SECONDS,
     }
     log = (tmp_path / "beat.log").open("w")
     process = subprocess.Popen(
@@ -80,7 +90,7 @@ def beat_process(monkeypatch, celery_worker_process, redis_url, tmp_path):
         assert "SchedulingError" not in beat_log, beat_log
 
 
-def test_the_schedule_opens_the_reassessment_once(transactional_db, org, officer, tmp_path, request):
+def test_the_schedule_runs_the_lifecycle_jobs_once(transactional_db, org, officer, tmp_path, request):
     evaluation, _ = approved(org, officer, tier="critical")
     # Committed rows (transactional_db first), so the worker sees them. Approved months ago: the
     # review date is close and the re-assessment is due to open.
@@ -89,11 +99,31 @@ def test_the_schedule_opens_the_reassessment_once(transactional_db, org, officer
         review_on=today + datetime.timedelta(days=10), opens_on=today - datetime.timedelta(days=20)
     )
     not_yet, _ = approved(org, officer, tier="low")  # two years to go: left alone
+    vendor_invite(evaluation)
+    expiring = EvidenceFileFactory(evaluation=evaluation, expires_on=today + datetime.timedelta(days=60))
+    item = RemediationItem.objects.create(
+        organization=org,
+        evaluation=evaluation,
+        product=evaluation.product,
+        source="finding",
+        finding_code="baa.breach_notice",
+        title="Breach notice within 60 days",
+        side="buyer",
+        owner=officer,
+        due_date=today + datetime.timedelta(days=7),
+    )
     beat = request.getfixturevalue("beat_process")
+
+    def all_ran() -> bool:
+        return (
+            Evaluation.objects.filter(purpose=Evaluation.Purpose.REASSESSMENT).exists()
+            and ReminderLog.objects.filter(evidence=expiring).exists()
+            and RemediationReminderLog.objects.filter(item=item).exists()
+        )
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if Evaluation.objects.filter(purpose=Evaluation.Purpose.REASSESSMENT).exists():
+        if all_ran():
             break
         if beat.poll() is not None:
             pytest.fail("celery beat exited: " + (tmp_path / "beat.log").read_text())
@@ -107,7 +137,8 @@ def test_the_schedule_opens_the_reassessment_once(transactional_db, org, officer
     assert reassessment.previous == evaluation
     assert reassessment.owner == officer
     assert reassessment.due_date == today + datetime.timedelta(days=30)  # the lead time, as it opened late
-    assert Answer.objects.filter(evaluation=reassessment, source=Answer.Source.CARRIED).count() == 7
+    # The approval's seven answers, and the expiring document's question with its file.
+    assert Answer.objects.filter(evaluation=reassessment, source=Answer.Source.CARRIED).count() == 8
     assert (
         Notification.objects.filter(
             recipient=officer, kind=Notification.Kind.REASSESSMENT_OPENED, evaluation=reassessment
@@ -115,4 +146,16 @@ def test_the_schedule_opens_the_reassessment_once(transactional_db, org, officer
         == 1
     )
     assert ReviewCycle.objects.get(approved_evaluation=not_yet).reassessment is None
-    assert "procurement.tasks.open_due_reassessments" in (tmp_path / "beat.log").read_text()
+    beat_log = (tmp_path / "beat.log").read_text()
+    assert "procurement.tasks.open_due_reassessments" in beat_log
+
+    # The document's 60-day reminder went to the owner and the vendor contact, once each.
+    reminders = ReminderLog.objects.filter(evidence=expiring)
+    assert sorted(reminders.values_list("kind", flat=True)) == ["expiry_60", "expiry_60"], beat_log
+    assert officer.email in set(reminders.values_list("recipient", flat=True))
+    assert "procurement.tasks.check_evidence_expiry" in beat_log
+    # The item's reminder a week before its due date went to its owner, once.
+    assert list(RemediationReminderLog.objects.filter(item=item).values_list("kind", "recipient")) == [
+        ("due_7", officer.email)
+    ]
+    assert "procurement.tasks.send_remediation_reminders" in beat_log
