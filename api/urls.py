@@ -14,6 +14,7 @@ from api.views import (
     remediation,
     reports,
     scores,
+    sso,
     templates,
     vendor_portal,
     vendor_workbook,
@@ -49,6 +50,7 @@ v1 = [
         "products/<uuid:id>/versions/", lifecycle.ProductVersionsView.as_view(), name="api-product-versions"
     ),
     path("review-policy/", lifecycle.ReviewPolicyView.as_view(), name="api-review-policy"),
+    path("organization/single-sign-on/", sso.SingleSignOnView.as_view(), name="api-single-sign-on"),
     path(
         "evaluations/<uuid:id>/remediation/",
         remediation.RemediationListView.as_view(),

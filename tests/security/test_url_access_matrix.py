@@ -524,6 +524,7 @@ ROUTES: dict[str, Route] = {
         {GET: VIEW, PUT: Perm.MANAGE_MEMBERS, PATCH: Perm.MANAGE_MEMBERS}, (GET, PUT, PATCH),
         data={"lead_days": 7},
     ),
+    "api-single-sign-on": API(Perm.MANAGE_MEMBERS, (GET, PUT), data={"enabled": False}),
     "api-report": API(REPORTS, url=lambda w: {"id": w.report_id}),
     "api-report-download": API(REPORTS, url=lambda w: {"id": w.report_id}),
     "api-webhook-list": API(WEBHOOKS, GP, data={**WEBHOOK_FORM, "event_kinds": ["finding.raised"]}),
