@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from urllib.parse import urlparse
@@ -270,6 +271,59 @@ def celery_worker_process(redis_url, transactional_db, settings):
         worker.stop()
         app.conf.update(saved)
         reset_celery_connections(app)
+
+
+@contextlib.contextmanager
+def running_beat(*, worker: WorkerProcess, redis_url: str, tmp_path, env: dict[str, str] | None = None):
+    """A real `celery beat` publishing to the worker's queue, its schedule file and log in tmp_path.
+
+    `env` adds settings read by beat (a faster schedule). On the way out the log must show no
+    SchedulingError: a task that beat could not send fails the test that relied on it.
+    """
+    import subprocess
+    import sys
+
+    process_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": worker.database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": worker.queue,
+        **(env or {}),
+    }
+    log = (tmp_path / "beat.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel=INFO",
+            "-s",
+            str(tmp_path / "celerybeat-schedule"),
+            "--pidfile",
+            str(tmp_path / "beat.pid"),
+        ],
+        env=process_env,
+        cwd=str(settings.BASE_DIR),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+        beat_log = (tmp_path / "beat.log").read_text()
+        assert "SchedulingError" not in beat_log, beat_log
 
 
 def free_port() -> int:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import datetime
 import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from procurement.models import (
@@ -26,7 +23,7 @@ from procurement.models import (
     ReminderLog,
     ReviewCycle,
 )
-from tests.conftest import require_service
+from tests.conftest import require_service, running_beat
 from tests.factories import EvidenceFileFactory
 from tests.procurement.reassessment_setup import approved, vendor_invite
 
@@ -46,48 +43,13 @@ def redis_url() -> str:
 @pytest.fixture
 def beat_process(monkeypatch, celery_worker_process, redis_url, tmp_path):
     """A real `celery beat` whose lifecycle jobs run every second, publishing to the worker."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": celery_worker_process.database_url,
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": celery_worker_process.queue,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "LIFECYCLE_CHECK_SECONDS": CHECK_SECONDS,
-    }
-    log = (tmp_path / "beat.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "beat",
-            "--loglevel=INFO",
-            "-s",
-            str(tmp_path / "celerybeat-schedule"),
-            "--pidfile",
-            str(tmp_path / "beat.pid"),
-        ],
-        env=env,
-        cwd=str(settings.BASE_DIR),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log.close()
-        beat_log = (tmp_path / "beat.log").read_text()
-        assert "SchedulingError" not in beat_log, beat_log
+    with running_beat(
+        worker=celery_worker_process,
+        redis_url=redis_url,
+        tmp_path=tmp_path,
+        env={"CELERY_TASK_ALWAYS_EAGER": "false", "LIFECYCLE_CHECK_SECONDS": CHECK_SECONDS},
+    ) as beat:
+        yield beat
 
 
 def test_the_schedule_runs_the_lifecycle_jobs_once(transactional_db, org, officer, tmp_path, request):

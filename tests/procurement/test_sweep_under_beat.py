@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime
 import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from procurement.models import Finding, ScoreRun
 from procurement.services.scoring import scoring_run
-from tests.conftest import require_service
+from tests.conftest import require_service, running_beat
 from tests.procurement.scoring_setup import build_evaluation
 
 pytestmark = pytest.mark.worker
@@ -44,46 +41,8 @@ def fast_sweep(monkeypatch):
 @pytest.fixture
 def beat_process(fast_sweep, celery_worker_process, redis_url, tmp_path):
     """A real `celery beat` publishing to the worker's queue, with its schedule file in tmp_path."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": celery_worker_process.database_url,
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": celery_worker_process.queue,
-    }
-    log = (tmp_path / "beat.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "beat",
-            "--loglevel=INFO",
-            "-s",
-            str(tmp_path / "celerybeat-schedule"),
-            "--pidfile",
-            str(tmp_path / "beat.pid"),
-        ],
-        env=env,
-        cwd=str(settings.BASE_DIR),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log.close()
-        beat_log = (tmp_path / "beat.log").read_text()
-        assert "SchedulingError" not in beat_log, beat_log
+    with running_beat(worker=celery_worker_process, redis_url=redis_url, tmp_path=tmp_path) as beat:
+        yield beat
 
 
 def direct_score(org, answers: dict) -> ScoreRun:
