@@ -26,6 +26,7 @@ TARGETS = {
     "display.py": 85.0,
     "intake.py": 90.0,
     "upgrade.py": 90.0,
+    "documents.py": 90.0,
 }
 COLUMNS = ("module", "mutants", "killed", "survived", "untested", "score", "target")
 KILLED = {1, 3, 24, -24, 36, 152, 255}
