@@ -2,7 +2,9 @@
 
 Prints, for the comparison and for the vendor's answers and due-diligence PDFs of one evaluation,
 the time spent building the context, rendering the HTML and laying it out with WeasyPrint, and the
-number of queries. Each must fit well within the report task's soft time limit.
+number of queries. Each total is printed beside the report task's time limits (the Celery task
+limits in config/settings/base.py, which reports/tasks.py does not override): each must fit well
+within the soft limit.
 
     .venv/bin/python benchmarks/comparison_render.py
 """
@@ -66,11 +68,13 @@ def _timed(label: str, fn):
 
 
 def main() -> None:
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    soft, hard = settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from questionnaires.models import Template
@@ -101,7 +105,12 @@ def main() -> None:
             if os.environ.get("DUMP_HTML"):
                 Path(os.environ["DUMP_HTML"], f"{kind}.html").write_text(html)
             pdf = _timed("WeasyPrint", lambda html=html: render_pdf(html))
-            print(f"  total {time.perf_counter() - start:.2f} s, {len(pdf) / 1024:.0f} KB PDF")
+            total = time.perf_counter() - start
+            print(
+                f"  total {total:.2f} s, {len(pdf) / 1024:.0f} KB PDF: {total / soft:.1%} of the soft time "
+                f"limit of {soft} s (hard limit {hard} s)"
+            )
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -16,7 +16,7 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # PDF/UA-1 makes WeasyPrint write a tagged PDF (structure tree, reading order, language).
@@ -88,11 +88,17 @@ class StaticOnlyURLFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
+def layout_pdf(
+    html: str, *, base_url: str = INTERNAL_BASE_URL, fetcher: URLFetcher | None = None
+) -> Document:
+    """The HTML laid out in pages, as the PDF will show it; its boxes can be inspected."""
+    fetcher = fetcher or StaticOnlyURLFetcher(base_url=base_url)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+
+
 def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL, fetcher: URLFetcher | None = None) -> bytes:
     """A tagged PDF of the HTML. Title, author and subject come from its <title> and <meta> tags."""
-    fetcher = fetcher or StaticOnlyURLFetcher(base_url=base_url)
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    return layout_pdf(html, base_url=base_url, fetcher=fetcher).write_pdf(pdf_variant=PDF_VARIANT)
 
 
 TEMPLATES = {

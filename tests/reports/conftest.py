@@ -195,6 +195,18 @@ def build_evaluation(
     return evaluation
 
 
+def laid_out_tables(document) -> list:
+    """Every table box of a document laid out by reports.pdf.layout_pdf, page by page."""
+    from weasyprint.formatting_structure.boxes import TableBox
+
+    return [
+        box
+        for page in document.pages
+        for box in page._page_box.descendants()  # WeasyPrint's laid-out box tree of the page
+        if isinstance(box, TableBox)
+    ]
+
+
 @pytest.fixture
 def evaluation(org):
     return build_evaluation(org)
