@@ -82,7 +82,7 @@ format: install
 # Debian libraries WeasyPrint and the browser tests need (run as root on Debian/Ubuntu).
 system-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
 		fontconfig fonts-dejavu-core fonts-liberation2 poppler-utils chromium
 
 clean:

@@ -83,5 +83,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # WeasyPrint narrates every step of every PDF ("Step 2 - Fetching and parsing CSS") at
             # INFO, including while a management command merely imports the report templates.
             "weasyprint.progress": {"level": "WARNING"},
+            # fontTools (font subsetting where HarfBuzz-Subset is missing) logs about 90 lines a PDF.
+            "fontTools": {"level": "WARNING"},
         },
     }
