@@ -27,7 +27,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -45,6 +45,11 @@ PER_KIND = 10
 # so they mark the matches until the escaped text is ready.
 START, STOP = "\x01", "\x02"
 SNIPPET_CHARS = 160
+# A common word matches a large share of an organization's answers; reading and ranking every
+# match grows with the organization. The answers matching it are ranked within the organization's
+# most recently written answers instead (about 42 full evaluations of 238 questions), see
+# _best_answers.
+RECENT_ANSWERS = 10_000
 EMPTY = mark_safe("")
 
 
@@ -133,6 +138,55 @@ def _best(queryset, sq: SearchQuery, per_kind: int, *order: str):
         .values("pk")[:per_kind]
     )
     return queryset.filter(pk__in=best).annotate(rank=SearchRank(StoredVector(), sq))
+
+
+# The ids of the best answers: ranked within the RECENT_ANSWERS most recently written ones (the
+# index of migration procurement 0017 finds where they start, and PostgreSQL reads only the matches
+# inside them), or among all of them when fewer than `per_kind` recent answers match. So a common
+# word shows the best matches in the answers being worked on now, which is what someone searching
+# an organization's current evaluations expects; a rarer word, or a word of an older evaluation,
+# still finds its best matches anywhere, ranked exactly as before. One statement either way.
+BEST_ANSWERS = """
+WITH recent AS (
+    SELECT a.id FROM procurement_answer a
+    WHERE a.organization_id = %(organization)s
+      AND a.search_vector @@ websearch_to_tsquery('english'::regconfig, %(query)s)
+      AND a.updated_at >= COALESCE(
+          (SELECT r.updated_at FROM procurement_answer r WHERE r.organization_id = %(organization)s
+           ORDER BY r.updated_at DESC OFFSET %(window)s LIMIT 1),
+          '-infinity')
+    ORDER BY ts_rank(a.search_vector, websearch_to_tsquery('english'::regconfig, %(query)s)) DESC,
+             a.updated_at DESC
+    LIMIT %(per_kind)s
+)
+SELECT id FROM recent WHERE (SELECT count(*) FROM recent) >= %(per_kind)s
+UNION ALL
+(SELECT a.id FROM procurement_answer a
+ WHERE (SELECT count(*) FROM recent) < %(per_kind)s
+   AND a.organization_id = %(organization)s
+   AND a.search_vector @@ websearch_to_tsquery('english'::regconfig, %(query)s)
+ ORDER BY ts_rank(a.search_vector, websearch_to_tsquery('english'::regconfig, %(query)s)) DESC,
+          a.updated_at DESC
+ LIMIT %(per_kind)s)
+"""
+
+# The statement names its parameters; the database driver takes them in order, as %s.
+BEST_ANSWERS_PARAMS = re.findall(r"%\((\w+)\)s", BEST_ANSWERS)
+BEST_ANSWERS_SQL = re.sub(r"%\(\w+\)s", "%s", BEST_ANSWERS)
+
+
+def _best_answers(organization: Organization, query: str, sq: SearchQuery, per_kind: int):
+    values = {
+        "organization": organization.pk,
+        "query": query,
+        "window": RECENT_ANSWERS - 1,
+        "per_kind": per_kind,
+    }
+    params = [values[name] for name in BEST_ANSWERS_PARAMS]
+    best = RawSQL(BEST_ANSWERS_SQL, params)  # noqa: S611 - a fixed statement, every value a parameter
+    return (
+        Answer.objects.for_org(organization).filter(pk__in=best).annotate(rank=SearchRank(StoredVector(), sq))
+    )
 
 
 def _headline(expression, query: SearchQuery, *, whole: bool = False) -> SearchHeadline:
@@ -225,7 +279,7 @@ def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit
     ]
 
     answers = (
-        _best(Answer.objects.for_org(organization), sq, per_kind, "-updated_at")
+        _best_answers(organization, query, sq, per_kind)
         .select_related("question", "evaluation__product__vendor")
         .annotate(snippet_hl=_headline(_json_text("value"), sq))
         .order_by("-rank", "-updated_at")
