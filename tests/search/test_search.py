@@ -58,7 +58,7 @@ def test_it_finds_an_answer_and_links_to_its_question(org, evaluation):
 
 def test_it_finds_vendors_products_evaluations_and_comments(org, evaluation):
     question = _text_question(evaluation)
-    ReviewCommentFactory(
+    comment_row = ReviewCommentFactory(
         evaluation=evaluation, question=question, body="Ask Acme about the pneumothorax cohort."
     )
 
@@ -67,9 +67,19 @@ def test_it_finds_vendors_products_evaluations_and_comments(org, evaluation):
     comment = next(h for h in hits if h.kind == "comment")
     assert comment.url.endswith(f"#q-{question.pk}")
     assert "<mark>pneumothorax</mark>" in comment.snippet
+    author = comment_row.author.get_full_name() or str(comment_row.author)
+    assert comment.context == f"ChestScan 2.1 by Acme Imaging · {question.key} · {author}"
+    product = next(h for h in hits if h.kind == "product")
+    assert product.context == "by Acme Imaging"
+    assert product.url == evaluation.product.vendor.get_absolute_url()
+    assert "<mark>pneumothorax</mark>" in product.snippet
 
     kinds = sorted(h.kind for h in search(organization=org, query="Acme"))
     assert kinds == ["comment", "evaluation", "vendor"]
+    found = next(h for h in search(organization=org, query="Acme") if h.kind == "evaluation")
+    assert found.context == "In progress"
+    assert found.url == evaluation.get_absolute_url()
+    assert "<mark>Acme</mark>" in found.title
     vendor = next(h for h in search(organization=org, query="Acme") if h.kind == "vendor")
     assert vendor.title == "<mark>Acme</mark> Imaging"
     assert vendor.url == evaluation.product.vendor.get_absolute_url()
