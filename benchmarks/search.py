@@ -3,7 +3,8 @@
 Builds a throwaway PostgreSQL database (238,000 answers loaded with COPY, so the stored search
 columns and their GIN indexes are filled as in production), then times `search()` over a mix of
 rare, common and absent words and phrases. Prints p50/p95 against the 200 ms target and against a
-floor measured in the same run: a `SELECT 1` round trip and one indexed lookup of an answer.
+floor measured in the same run (a `SELECT 1` round trip and one indexed lookup of an answer),
+with the load average.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_search_bench .venv/bin/python benchmarks/search.py \
         [--evaluations 1000] [--answers 238] [--rounds 40] [--keep] [--reuse]
@@ -271,10 +272,12 @@ def main() -> None:
         hits = {q: len(search(organization=org, query=q)) for q in QUERIES}
 
         p50, p95 = statistics.median(all_times), percentile(all_times, 95)
+        loaded = "reused" if args.reuse and not load_seconds else f"COPY + GIN upkeep {load_seconds:.1f} s"
         print(
             f"data: {args.evaluations} evaluations x {args.answers} answers = {answer_count} answers "
-            f"(COPY + GIN upkeep {load_seconds:.1f} s), 5000 comments, 200 vendors and products"
+            f"({loaded}), 5000 comments, 200 vendors and products"
         )
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(
             f"floor: SELECT 1 round trip {floor_select * 1000:.2f} ms; "
             f"indexed answer lookup {floor_lookup * 1000:.2f} ms"
