@@ -182,6 +182,11 @@ def test_the_search_columns_are_gin_indexed_on_postgresql(db):
         "vendors_product_search_gin",
         "vendors_vendor_search_gin",
     ]
+    # The window of recent answers a common word is ranked in starts from this index.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'procurement_answer_search_recent'")
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith("(organization_id, updated_at DESC)")
 
 
 @on_postgres
@@ -283,6 +288,15 @@ def test_the_page_shows_ranked_results_with_links(reviewer_client, org, evaluati
     body = response.content.decode()
     assert "1 result for “calibration”." in body
     assert f'href="/evaluations/{evaluation.public_id}/#q-{question.pk}"' in body
+
+
+def test_a_query_of_only_little_words_or_operators_shows_no_results(officer_client, org, evaluation):
+    AnswerFactory(evaluation=evaluation, question=_text_question(evaluation), value="Drift is monitored.")
+
+    for q in ("the and of", '"" - or -', "&|!():*"):
+        response = officer_client.get(reverse("search_results"), {"q": q})
+        assert response.status_code == 200
+        assert response.context["hits"] == []
 
 
 def test_a_too_short_query_is_told_next_to_the_field(officer_client, org):
