@@ -3,10 +3,14 @@
 Builds a throwaway PostgreSQL database (238,000 answers loaded with COPY, so the stored search
 columns and their GIN indexes are filled as in production), then times `search()` over a mix of
 rare, common and absent words and phrases. Prints p50/p95 against the 200 ms target and against a
-floor measured in the same run: a `SELECT 1` round trip and one indexed lookup of an answer.
+floor measured in the same run (a `SELECT 1` round trip and one indexed lookup of an answer),
+with the load average.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_bench .venv/bin/python benchmarks/search.py \
-        [--evaluations 1000] [--answers 238] [--rounds 40]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_search_bench .venv/bin/python benchmarks/search.py \
+        [--evaluations 1000] [--answers 238] [--rounds 40] [--keep] [--reuse]
+
+The database is the one DATABASE_URL names (created, and dropped afterwards unless --keep);
+--reuse times the data a kept run left there instead of building it again.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +169,9 @@ def build(evaluations: int, answers: int, seed: int = 7):
         )
         for n in range(evaluations)
     )
-    evaluation_ids = list(Evaluation.objects.filter(organization=org).values_list("id", flat=True))
+    evaluation_ids = list(
+        Evaluation.objects.filter(organization=org).order_by("id").values_list("id", flat=True)
+    )
 
     # Answers read like prose: one word in ten from the domain list, the rest from a wide vocabulary.
     vocabulary = [
@@ -178,18 +185,25 @@ def build(evaluations: int, answers: int, seed: int = 7):
         )
         return " ".join(words) + "."
 
+    # Evaluations start one after another over two years; each one's answers are written over the
+    # 30 days after it starts, so the answers' ages spread as they do in an organization's history.
     buffer = io.StringIO()
-    now = timezone.now().isoformat()
-    for evaluation_id in evaluation_ids:
+    first = timezone.now() - timedelta(days=760)
+    for n, evaluation_id in enumerate(evaluation_ids):
+        started_at = first + timedelta(days=730 * n / len(evaluation_ids))
         for question in questions:
             value = rng.choice(["yes", "no"]) if question.type == Question.Type.YES_NO else text()
-            buffer.write(f"{org.pk}\t{evaluation_id}\t{question.pk}\t{json.dumps(value)}\tf\t1\t{now}\t\tf\n")
+            written = (started_at + timedelta(minutes=rng.randint(0, 30 * 24 * 60))).isoformat()
+            buffer.write(
+                f"{org.pk}\t{evaluation_id}\t{question.pk}\t{json.dumps(value)}\tf\t1\t{written}\t\tf\t\n"
+            )
     buffer.seek(0)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             "COPY procurement_answer (organization_id, evaluation_id, question_id, value, "
-            "is_not_applicable, version, updated_at, source, prefilled_not_applicable) FROM STDIN",
+            "is_not_applicable, version, updated_at, source, prefilled_not_applicable, archived_reason) "
+            "FROM STDIN",
             buffer,
         )
     # As autovacuum leaves the tables: the GIN indexes' pending lists merged, statistics current.
@@ -214,6 +228,8 @@ def main() -> None:
     parser.add_argument("--evaluations", type=int, default=1000)
     parser.add_argument("--answers", type=int, default=238)
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="time the data of a kept run")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the benchmark measures full-text search there.")
@@ -223,12 +239,19 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from accounts.models import Organization
     from procurement.models import Answer
     from search.selectors import search
 
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    # The database is the one named, not Django's "test_" prefixed copy of it.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = connection.settings_dict["NAME"]
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.reuse)
     try:
-        org, answer_count, load_seconds = build(args.evaluations, args.answers)
+        org = Organization.objects.filter(slug="benchmark").first() if args.reuse else None
+        if org is None:
+            org, answer_count, load_seconds = build(args.evaluations, args.answers)
+        else:
+            answer_count, load_seconds = Answer.objects.filter(organization=org).count(), 0.0
         any_answer = Answer.objects.filter(organization=org).order_by("id").values_list("id", flat=True)[5000]
 
         def select_one():
@@ -249,10 +272,12 @@ def main() -> None:
         hits = {q: len(search(organization=org, query=q)) for q in QUERIES}
 
         p50, p95 = statistics.median(all_times), percentile(all_times, 95)
+        loaded = "reused" if args.reuse and not load_seconds else f"COPY + GIN upkeep {load_seconds:.1f} s"
         print(
             f"data: {args.evaluations} evaluations x {args.answers} answers = {answer_count} answers "
-            f"(COPY + GIN upkeep {load_seconds:.1f} s), 5000 comments, 200 vendors and products"
+            f"({loaded}), 5000 comments, 200 vendors and products"
         )
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(
             f"floor: SELECT 1 round trip {floor_select * 1000:.2f} ms; "
             f"indexed answer lookup {floor_lookup * 1000:.2f} ms"
@@ -272,7 +297,10 @@ def main() -> None:
             f"p95 / indexed lookup: {p95 / floor_lookup:.0f}x"
         )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if args.keep:
+            connection.close()
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

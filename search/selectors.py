@@ -19,16 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-)
 from django.db import connection
-from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.expressions import Expression
-from django.db.models.functions import Concat
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -45,6 +38,11 @@ PER_KIND = 10
 # so they mark the matches until the escaped text is ready.
 START, STOP = "\x01", "\x02"
 SNIPPET_CHARS = 160
+# A common word matches a large share of an organization's answers; reading and ranking every
+# match grows with the organization. The answers matching it are ranked within the organization's
+# most recently written answers instead (about 42 full evaluations of 238 questions), see
+# BEST_ANSWERS.
+RECENT_ANSWERS = 10_000
 EMPTY = mark_safe("")
 
 
@@ -105,161 +103,154 @@ def marked(raw: str | None) -> SafeString:
     return mark_safe(text.replace(START, "").replace(STOP, ""))  # noqa: S308 - escaped above
 
 
-class StoredVector(Expression):
-    """The table's stored `search_vector` column (see the migrations), under the query's own alias.
+# One statement finds every kind: each kind's best rows are ranked in their own subquery (from the
+# GIN index on the stored search_vector column; see the procurement and vendors migrations), and
+# only those rows get a headline, the costly part. Fewer round trips, and nothing for the ORM to
+# build per kind. %(q)s stands for the websearch query, written out in full each time so that
+# PostgreSQL plans with the query's own words.
+TSQUERY = "websearch_to_tsquery('english'::regconfig, %(query)s)"
 
-    Django does not know the column; this reads it under whatever alias the query gives the
-    table, so it works in subqueries (U0, U1, ...) as well.
-    """
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_vector')}", []
-
-
-def _best(queryset, sq: SearchQuery, per_kind: int, *order: str):
-    """The best rows of `queryset` for the query, in one statement.
-
-    The matches come from the GIN index and are ranked in a subquery; only the rows shown get a
-    headline, the costly part (computed for every match, it would grow with the matches).
-    """
-    best = (
-        queryset.annotate(document=StoredVector())
-        .filter(document=sq)
-        .annotate(rank=SearchRank(StoredVector(), sq))
-        .order_by("-rank", *order)
-        .values("pk")[:per_kind]
-    )
-    return queryset.filter(pk__in=best).annotate(rank=SearchRank(StoredVector(), sq))
-
-
-def _headline(expression, query: SearchQuery, *, whole: bool = False) -> SearchHeadline:
-    options = {"highlight_all": True} if whole else {"max_words": 30, "min_words": 12, "max_fragments": 2}
-    return SearchHeadline(
-        expression,
-        query,
-        config="english",
-        start_sel=START,
-        stop_sel=STOP,
-        fragment_delimiter=" … ",
-        **options,
-    )
+# The best answers: ranked within the RECENT_ANSWERS most recently written ones (the index of
+# migration procurement 0017 finds where they start, and PostgreSQL reads only the matches inside
+# them), or among all of them when fewer than `per_kind` recent answers match. So a common word
+# shows the best matches in the answers being worked on now, which is what someone searching an
+# organization's current evaluations expects; a rarer word, or a word of an older evaluation,
+# still finds its best matches anywhere, ranked as before.
+BEST_ANSWERS = """
+WITH recent AS (
+    SELECT a.id, ts_rank(a.search_vector, %(q)s) AS rank, a.updated_at FROM procurement_answer a
+    WHERE a.organization_id = %(organization)s AND a.search_vector @@ %(q)s
+      AND a.updated_at >= COALESCE(
+          (SELECT r.updated_at FROM procurement_answer r WHERE r.organization_id = %(organization)s
+           ORDER BY r.updated_at DESC OFFSET %(window)s LIMIT 1),
+          '-infinity')
+    ORDER BY rank DESC, a.updated_at DESC
+    LIMIT %(per_kind)s
+)
+SELECT id, rank, updated_at FROM recent WHERE (SELECT count(*) FROM recent) >= %(per_kind)s
+UNION ALL
+(SELECT a.id, ts_rank(a.search_vector, %(q)s) AS rank, a.updated_at FROM procurement_answer a
+ WHERE (SELECT count(*) FROM recent) < %(per_kind)s
+   AND a.organization_id = %(organization)s AND a.search_vector @@ %(q)s
+ ORDER BY rank DESC, a.updated_at DESC
+ LIMIT %(per_kind)s)
+"""
 
 
-def _json_text(field: str) -> Func:
-    # The answer's text: a string answer unquoted; a table's rows as their JSON text.
-    return Func(F(field), template="(%(expressions)s #>> '{}')", output_field=TextField())
+def _best(table: str, order: str) -> str:
+    # Table and order are this module's constants; every value is a parameter.
+    return f"""
+    SELECT t.id, ts_rank(t.search_vector, %(q)s) AS rank FROM {table} t
+    WHERE t.organization_id = %(organization)s AND t.search_vector @@ %(q)s
+    ORDER BY rank DESC, {order} LIMIT %(per_kind)s
+    """  # noqa: S608
+
+
+# Every branch has the same columns: kind, rank, position within its kind, the highlighted title
+# and snippet, the public id its link is built from, and what the result's context line shows.
+COLUMNS = (
+    "kind, rank, position, title, snippet, public_id, question_id, question_key, "
+    "product_name, product_version, vendor_name, status, author_first, author_last, author_username"
+)
+# Built from this module's constants only; every value is a parameter.
+SEARCH = f"""
+SELECT {COLUMNS} FROM (
+    SELECT 'vendor' AS kind, 1 AS kind_order, b.rank,
+           row_number() OVER (ORDER BY b.rank DESC, v.legal_name) AS position,
+           ts_headline('english'::regconfig, v.legal_name, %(q)s, %(whole)s) AS title,
+           ts_headline('english'::regconfig, v.notes, %(q)s, %(snippet)s) AS snippet,
+           v.public_id, NULL::bigint AS question_id, NULL AS question_key, NULL AS product_name,
+           NULL AS product_version, NULL AS vendor_name, NULL AS status, NULL AS author_first,
+           NULL AS author_last, NULL AS author_username
+    FROM ({_best("vendors_vendor", "t.legal_name")}) b JOIN vendors_vendor v ON v.id = b.id
+  UNION ALL
+    SELECT 'product', 2, b.rank, row_number() OVER (ORDER BY b.rank DESC, p.name),
+           ts_headline('english'::regconfig, p.name || ' ' || p.version, %(q)s, %(whole)s),
+           ts_headline('english'::regconfig, p.intended_use, %(q)s, %(snippet)s),
+           v.public_id, NULL, NULL, NULL, NULL, v.legal_name, NULL, NULL, NULL, NULL
+    FROM ({_best("vendors_product", "t.name")}) b JOIN vendors_product p ON p.id = b.id
+    JOIN vendors_vendor v ON v.id = p.vendor_id
+  UNION ALL
+    -- Evaluations are found by what they are about: product, vendor and template names, kept in
+    -- a stored, indexed column by database triggers (procurement migration 0013).
+    SELECT 'evaluation', 3, b.rank, row_number() OVER (ORDER BY b.rank DESC, e.created_at DESC),
+           ts_headline(
+               'english'::regconfig, p.name || ' · ' || v.legal_name || ' · ' || tpl.name, %(q)s, %(whole)s
+           ),
+           '', e.public_id, NULL, NULL, NULL, NULL, NULL, e.status, NULL, NULL, NULL
+    FROM ({_best("procurement_evaluation", "t.created_at DESC")}) b
+    JOIN procurement_evaluation e ON e.id = b.id
+    JOIN vendors_product p ON p.id = e.product_id
+    JOIN vendors_vendor v ON v.id = p.vendor_id
+    JOIN questionnaires_template tpl ON tpl.id = e.template_id
+  UNION ALL
+    -- The answer's text: a string answer unquoted; a table's rows as their JSON text.
+    SELECT 'answer', 4, b.rank, row_number() OVER (ORDER BY b.rank DESC, b.updated_at DESC),
+           q.prompt, ts_headline('english'::regconfig, a.value #>> '{{}}', %(q)s, %(snippet)s),
+           e.public_id, q.id, q.key, p.name, p.version, v.legal_name, NULL, NULL, NULL, NULL
+    FROM ({BEST_ANSWERS}) b JOIN procurement_answer a ON a.id = b.id
+    JOIN questionnaires_question q ON q.id = a.question_id
+    JOIN procurement_evaluation e ON e.id = a.evaluation_id
+    JOIN vendors_product p ON p.id = e.product_id
+    JOIN vendors_vendor v ON v.id = p.vendor_id
+  UNION ALL
+    SELECT 'comment', 5, b.rank, row_number() OVER (ORDER BY b.rank DESC, c.created_at DESC),
+           q.prompt, ts_headline('english'::regconfig, c.body, %(q)s, %(snippet)s),
+           e.public_id, q.id, q.key, p.name, p.version, v.legal_name, NULL,
+           u.first_name, u.last_name, u.username
+    FROM ({_best("procurement_reviewcomment", "t.created_at DESC")}) b
+    JOIN procurement_reviewcomment c ON c.id = b.id
+    JOIN questionnaires_question q ON q.id = c.question_id
+    JOIN procurement_evaluation e ON e.id = c.evaluation_id
+    JOIN vendors_product p ON p.id = e.product_id
+    JOIN vendors_vendor v ON v.id = p.vendor_id
+    JOIN accounts_user u ON u.id = c.author_id
+) hits
+ORDER BY kind_order, position
+""".replace("%(q)s", TSQUERY)  # noqa: S608
+
+# The statement names its parameters; the database driver takes them in order, as %s.
+SEARCH_PARAMS = re.findall(r"%\((\w+)\)s", SEARCH)
+SEARCH_SQL = re.sub(r"%\(\w+\)s", "%s", SEARCH)
+# ts_headline marks the matches with START/STOP (see `marked`); a snippet is a few fragments around
+# them, a title is shown whole.
+SNIPPET_OPTIONS = (
+    f"StartSel='{START}', StopSel='{STOP}', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=' … '"
+)
+WHOLE_OPTIONS = f"StartSel='{START}', StopSel='{STOP}', HighlightAll=true"
+STATUS_LABELS = dict(Evaluation.Status.choices)
 
 
 def _postgres(organization: Organization, query: str, per_kind: int) -> list[Hit]:
-    sq = SearchQuery(query, config="english", search_type="websearch")
-    hits: list[Hit] = []
+    values = {
+        "organization": organization.pk,
+        "query": query,
+        "window": RECENT_ANSWERS - 1,
+        "per_kind": per_kind,
+        "whole": WHOLE_OPTIONS,
+        "snippet": SNIPPET_OPTIONS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_SQL, [values[name] for name in SEARCH_PARAMS])
+        rows = cursor.fetchall()
+    return [_hit(*row) for row in rows]
 
-    vendors = (
-        _best(Vendor.objects.for_org(organization), sq, per_kind, "legal_name")
-        .annotate(
-            title_hl=_headline(F("legal_name"), sq, whole=True),
-            snippet_hl=_headline(F("notes"), sq),
-        )
-        .order_by("-rank", "legal_name")
-    )
-    hits += [
-        Hit("vendor", marked(v.title_hl), "", marked(v.snippet_hl), v.get_absolute_url(), v.rank)
-        for v in vendors
-    ]
 
-    products = (
-        _best(Product.objects.for_org(organization), sq, per_kind, "name")
-        .select_related("vendor")
-        .annotate(
-            title_hl=_headline(Concat(F("name"), Value(" "), F("version")), sq, whole=True),
-            snippet_hl=_headline(F("intended_use"), sq),
+def _hit(kind, rank, _position, title, snippet, public_id, question_id, key, *context) -> Hit:
+    product, version, vendor, status, first_name, last_name, username = context
+    if kind in ("vendor", "product"):
+        where = f"by {vendor}" if kind == "product" else ""
+        return Hit(
+            kind, marked(title), where, marked(snippet), reverse("vendor_detail", args=[public_id]), rank
         )
-        .order_by("-rank", "name")
-    )
-    hits += [
-        Hit(
-            "product",
-            marked(p.title_hl),
-            f"by {p.vendor}",
-            marked(p.snippet_hl),
-            p.vendor.get_absolute_url(),
-            p.rank,
-        )
-        for p in products
-    ]
-
-    # Evaluations are found by what they are about: product, vendor and template names, kept in a
-    # stored, indexed column by database triggers (procurement migration 0011).
-    evaluations = (
-        _best(Evaluation.objects.for_org(organization), sq, per_kind, "-created_at")
-        .select_related("product__vendor", "template")
-        .annotate(
-            title_hl=_headline(
-                Concat(
-                    F("product__name"),
-                    Value(" · "),
-                    F("product__vendor__legal_name"),
-                    Value(" · "),
-                    F("template__name"),
-                    output_field=TextField(),
-                ),
-                sq,
-                whole=True,
-            ),
-        )
-        .order_by("-rank", "-created_at")
-    )
-    hits += [
-        Hit(
-            "evaluation",
-            marked(e.title_hl),
-            e.get_status_display(),
-            EMPTY,
-            e.get_absolute_url(),
-            e.rank,
-        )
-        for e in evaluations
-    ]
-
-    answers = (
-        _best(Answer.objects.for_org(organization), sq, per_kind, "-updated_at")
-        .select_related("question", "evaluation__product__vendor")
-        .annotate(snippet_hl=_headline(_json_text("value"), sq))
-        .order_by("-rank", "-updated_at")
-    )
-    hits += [
-        Hit(
-            "answer",
-            mark_safe(escape(a.question.prompt)),  # noqa: S308 - escaped
-            _answer_context(a.evaluation, a.question),
-            marked(a.snippet_hl),
-            _question_url(a.evaluation, a.question_id),
-            a.rank,
-        )
-        for a in answers
-    ]
-
-    comments = (
-        _best(ReviewComment.objects.for_org(organization), sq, per_kind, "-created_at")
-        .select_related("question", "author", "evaluation__product__vendor")
-        .annotate(snippet_hl=_headline(F("body"), sq))
-        .order_by("-rank", "-created_at")
-    )
-    hits += [
-        Hit(
-            "comment",
-            mark_safe(escape(c.question.prompt)),  # noqa: S308 - escaped
-            f"{_answer_context(c.evaluation, c.question)} · {c.author.get_full_name() or c.author}",
-            marked(c.snippet_hl),
-            _question_url(c.evaluation, c.question_id),
-            c.rank,
-        )
-        for c in comments
-    ]
-    return hits
+    url = reverse("evaluation_detail", args=[public_id])
+    if kind == "evaluation":
+        return Hit(kind, marked(title), STATUS_LABELS[status], EMPTY, url, rank)
+    where = f"{f'{product} {version}'.strip()} by {vendor} · {key}"
+    if kind == "comment":
+        where += f" · {f'{first_name} {last_name}'.strip() or username}"
+    prompt = mark_safe(escape(title))  # noqa: S308 - escaped
+    return Hit(kind, prompt, where, marked(snippet), f"{url}#q-{question_id}", rank)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from procurement.models import Evaluation
 from procurement.services.answers import answer_save
 from questionnaires.models import Question
+from search import selectors
 from search.selectors import search
 from tests.factories import (
     AnswerFactory,
@@ -54,7 +58,7 @@ def test_it_finds_an_answer_and_links_to_its_question(org, evaluation):
 
 def test_it_finds_vendors_products_evaluations_and_comments(org, evaluation):
     question = _text_question(evaluation)
-    ReviewCommentFactory(
+    comment_row = ReviewCommentFactory(
         evaluation=evaluation, question=question, body="Ask Acme about the pneumothorax cohort."
     )
 
@@ -63,9 +67,19 @@ def test_it_finds_vendors_products_evaluations_and_comments(org, evaluation):
     comment = next(h for h in hits if h.kind == "comment")
     assert comment.url.endswith(f"#q-{question.pk}")
     assert "<mark>pneumothorax</mark>" in comment.snippet
+    author = comment_row.author.get_full_name() or str(comment_row.author)
+    assert comment.context == f"ChestScan 2.1 by Acme Imaging · {question.key} · {author}"
+    product = next(h for h in hits if h.kind == "product")
+    assert product.context == "by Acme Imaging"
+    assert product.url == evaluation.product.vendor.get_absolute_url()
+    assert "<mark>pneumothorax</mark>" in product.snippet
 
     kinds = sorted(h.kind for h in search(organization=org, query="Acme"))
     assert kinds == ["comment", "evaluation", "vendor"]
+    found = next(h for h in search(organization=org, query="Acme") if h.kind == "evaluation")
+    assert found.context == "In progress"
+    assert found.url == evaluation.get_absolute_url()
+    assert "<mark>Acme</mark>" in found.title
     vendor = next(h for h in search(organization=org, query="Acme") if h.kind == "vendor")
     assert vendor.title == "<mark>Acme</mark> Imaging"
     assert vendor.url == evaluation.product.vendor.get_absolute_url()
@@ -168,6 +182,11 @@ def test_the_search_columns_are_gin_indexed_on_postgresql(db):
         "vendors_product_search_gin",
         "vendors_vendor_search_gin",
     ]
+    # The window of recent answers a common word is ranked in starts from this index.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'procurement_answer_search_recent'")
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith("(organization_id, updated_at DESC)")
 
 
 @on_postgres
@@ -193,6 +212,69 @@ def test_an_evaluation_is_found_by_its_current_product_vendor_and_template_names
     assert set(found("lungwatch")) == {url, other.get_absolute_url()}
 
 
+def _answers_written_days_ago(evaluation, *texts_and_days):
+    """One answer per (text, days ago), each to its own question; returns their question URLs."""
+    urls = []
+    for text, days in texts_and_days:
+        question = _text_question(evaluation, prompt=f"Question written {days} days ago")
+        AnswerFactory(
+            evaluation=evaluation,
+            question=question,
+            value=text,
+            updated_at=timezone.now() - timedelta(days=days),
+        )
+        urls.append(f"{evaluation.get_absolute_url()}#q-{question.pk}")
+    return urls
+
+
+@on_postgres
+def test_a_common_word_shows_the_best_matches_among_the_most_recent_answers(
+    monkeypatch, org, evaluation, django_assert_num_queries
+):
+    monkeypatch.setattr(selectors, "RECENT_ANSWERS", 3)
+    old_strong, recent_weak, recent_strong, recent_other = _answers_written_days_ago(
+        evaluation,
+        ("Calibration: calibration curves and calibration slope per site.", 400),
+        ("Drift is checked, calibration too, by the vendor team each month with logs kept.", 2),
+        ("Calibration by site and calibration by age band, both reported.", 1),
+        ("Calibration reported yearly to the hospital's committee with the full results.", 3),
+    )
+
+    with django_assert_num_queries(1):
+        hits = [h for h in search(organization=org, query="calibration", per_kind=2) if h.kind == "answer"]
+
+    # The year-old answer matches best of all, but the word is common in the three answers written
+    # last: the best two of those are shown, best first, each linking to its question.
+    assert [h.url for h in hits] == [recent_strong, hits[1].url]
+    assert hits[1].url in {recent_weak, recent_other}
+    assert old_strong not in [h.url for h in hits]
+    assert hits[0].rank >= hits[1].rank
+    assert "<mark>Calibration</mark>" in hits[0].snippet
+
+
+@on_postgres
+def test_a_word_rare_in_the_recent_answers_is_ranked_among_all_answers(
+    monkeypatch, org, evaluation, django_assert_num_queries
+):
+    monkeypatch.setattr(selectors, "RECENT_ANSWERS", 2)
+    old_weak, old_strong, recent_match, _ = _answers_written_days_ago(
+        evaluation,
+        ("A pneumothorax cohort was part of the validation, among many other findings reviewed.", 500),
+        ("Pneumothorax sensitivity, pneumothorax specificity, pneumothorax by age.", 400),
+        ("The pneumothorax results are in the appendix with the rest of the study data.", 1),
+        ("Nothing to report this quarter.", 0),
+    )
+
+    with django_assert_num_queries(1):
+        hits = [h for h in search(organization=org, query="pneumothorax", per_kind=2) if h.kind == "answer"]
+
+    # One recent answer matches, fewer than the two shown: every answer is ranked, so the
+    # strongest match, however old, comes first.
+    assert [h.url for h in hits] == [old_strong, hits[1].url]
+    assert hits[1].url in {old_weak, recent_match}
+    assert "<mark>Pneumothorax</mark>" in hits[0].snippet
+
+
 # ---- The page ------------------------------------------------------------------------------
 
 
@@ -206,6 +288,15 @@ def test_the_page_shows_ranked_results_with_links(reviewer_client, org, evaluati
     body = response.content.decode()
     assert "1 result for “calibration”." in body
     assert f'href="/evaluations/{evaluation.public_id}/#q-{question.pk}"' in body
+
+
+def test_a_query_of_only_little_words_or_operators_shows_no_results(officer_client, org, evaluation):
+    AnswerFactory(evaluation=evaluation, question=_text_question(evaluation), value="Drift is monitored.")
+
+    for q in ("the and of", '"" - or -', "&|!():*"):
+        response = officer_client.get(reverse("search_results"), {"q": q})
+        assert response.status_code == 200
+        assert response.context["hits"] == []
 
 
 def test_a_too_short_query_is_told_next_to_the_field(officer_client, org):
