@@ -107,6 +107,8 @@ WORKSPACE_FILTERS = {
 @dataclass
 class WorkspaceRow(QuestionRow):
     findings: list[str] = field(default_factory=list)
+    # The threads are loaded on demand; the workspace only counts them.
+    comment_count: int = 0
 
 
 @dataclass
@@ -136,6 +138,8 @@ class ReviewWorkspace:
     current: WorkspaceSection | None
     filter_counts: dict[str, int]
     sign_offs: list[SignOff] = field(default_factory=list)
+    # Every question shown to reviewers, whatever the filter: those a clarification may name.
+    question_choices: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def current_sign_offs(self) -> list[SignOff]:
@@ -175,10 +179,18 @@ def review_workspace(
     Comments are counted here and loaded per question on demand, so a page carries one section's
     answers and never every thread of the evaluation.
     """
+    from django.db.models import Count
+
     from procurement.models import Finding, ReviewerAssignment, ScoreRun
 
     show = show if show in WORKSPACE_FILTERS else "all"
-    snapshot = evaluation_snapshot(evaluation, include={"comments", "clarifications"})
+    snapshot = evaluation_snapshot(evaluation, include={"clarifications"})
+    comment_counts = dict(
+        ReviewComment.objects.filter(evaluation_id=evaluation.pk)
+        .values_list("question_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     latest_done = (
         ScoreRun.objects.filter(evaluation_id=evaluation.pk, status=ScoreRun.Status.DONE)
         .order_by("-finished_at", "-id")
@@ -214,18 +226,20 @@ def review_workspace(
         if name == "mine":
             return mine_everything or section.pk in assigned
         if name == "comments":
-            return bool(row.comments)
+            return row.comment_count > 0
         return True
 
     counts = dict.fromkeys(WORKSPACE_FILTERS, 0)
     sections: list[WorkspaceSection] = []
+    choices: list[tuple[int, str]] = []
     for section in snapshot.sections:
         rows = [
-            WorkspaceRow(snapshot, q, finding_titles.get(q.key, []))
+            WorkspaceRow(snapshot, q, finding_titles.get(q.key, []), comment_counts.get(q.pk, 0))
             for q in snapshot.visible_questions_of(section)
         ]
         if not rows:
             continue
+        choices += [(row.question.pk, row.question.key) for row in rows]
         for name in WORKSPACE_FILTERS:
             counts[name] += sum(1 for row in rows if matches(name, section, row))
         sections.append(
@@ -240,5 +254,10 @@ def review_workspace(
     if current is None:
         current = next((s for s in sections if s.rows), sections[0] if sections else None)
     return ReviewWorkspace(
-        show=show, sections=sections, current=current, filter_counts=counts, sign_offs=sign_offs
+        show=show,
+        sections=sections,
+        current=current,
+        filter_counts=counts,
+        sign_offs=sign_offs,
+        question_choices=choices,
     )

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
     from procurement.models import Evaluation
+    from procurement.presenters import ReviewWorkspace
 
 
-def _render(request: HttpRequest, evaluation: Evaluation, *, show: str, section: str, form=None):
-    workspace = review_workspace(evaluation, user_id=request.user.pk, show=show, section_key=section)
+def _render(request: HttpRequest, evaluation: Evaluation, workspace: ReviewWorkspace, form=None):
     can_clarify = evaluation.status in reviews.IN_REVIEW and has_perm(request, Perm.REVIEW)
     context = {
         "evaluation": evaluation,
@@ -59,9 +59,13 @@ def _render(request: HttpRequest, evaluation: Evaluation, *, show: str, section:
 @member_required(Perm.VIEW)
 def review_workspace_view(request: HttpRequest, public_id) -> HttpResponse:
     evaluation = evaluation_for(request, public_id)
-    return _render(
-        request, evaluation, show=request.GET.get("show", "all"), section=request.GET.get("section", "")
+    workspace = review_workspace(
+        evaluation,
+        user_id=request.user.pk,
+        show=request.GET.get("show", "all"),
+        section_key=request.GET.get("section", ""),
     )
+    return _render(request, evaluation, workspace)
 
 
 @require_POST
@@ -70,9 +74,9 @@ def review_clarification(request: HttpRequest, public_id) -> HttpResponse:
     """The clarification request built from the questions ticked in the workspace."""
     evaluation = evaluation_for(request, public_id)
     show, section = request.POST.get("show", "all"), request.POST.get("section", "")
-    workspace = review_workspace(evaluation, user_id=request.user.pk)
-    choices = [(row.question.pk, row.question.key) for block in workspace.sections for row in block.rows]
-    form = ClarificationForm(request.POST, question_choices=choices)
+    # One read serves both the questions a request may name and, when refused, the page again.
+    workspace = review_workspace(evaluation, user_id=request.user.pk, show=show, section_key=section)
+    form = ClarificationForm(request.POST, question_choices=workspace.question_choices)
     if form.is_valid():
         try:
             reviews.clarification_request(
@@ -92,7 +96,7 @@ def review_clarification(request: HttpRequest, public_id) -> HttpResponse:
                 "they are open to the vendor again.",
             )
             return redirect(workspace_url(evaluation, section=section, show=show))
-    return _render(request, evaluation, show=show, section=section, form=form)
+    return _render(request, evaluation, workspace, form=form)
 
 
 @require_http_methods(["GET", "POST"])
