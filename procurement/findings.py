@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.urls import reverse
-
 from procurement.models import Evaluation, Finding, ScoreRun
 from questionnaires.engine.checks import STANDING_LABELS, citations_of
 from questionnaires.engine.display import tier_explanation
@@ -78,7 +76,6 @@ def finding_views(*, evaluation: Evaluation, findings: Sequence[Finding]) -> lis
     pks = dict(
         Question.objects.filter(template_id=evaluation.template_id, key__in=keys).values_list("key", "pk")
     )
-    page = reverse("evaluation_detail", args=[evaluation.public_id])
     views = []
     for finding in findings:
         facts = [
@@ -86,7 +83,7 @@ def finding_views(*, evaluation: Evaluation, findings: Sequence[Finding]) -> lis
                 fact=fact,
                 description=fact_description(fact),
                 question_key=key,
-                url=f"{page}#q-{pks[key]}" if key in pks else "",
+                url=evaluation.get_question_url(pks[key]) if key in pks else "",
             )
             for fact, key in pairs[finding.pk]
         ]

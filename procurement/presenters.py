@@ -1,4 +1,4 @@
-"""What the review page shows: the answers as reviewers see them, built on the evaluation snapshot."""
+"""What the review workspace shows: the answers as reviewers see them, built on the evaluation snapshot."""
 
 from __future__ import annotations
 
@@ -107,6 +107,8 @@ WORKSPACE_FILTERS = {
 @dataclass
 class WorkspaceRow(QuestionRow):
     findings: list[str] = field(default_factory=list)
+    # The threads are loaded on demand; the workspace only counts them.
+    comment_count: int = 0
 
 
 @dataclass
@@ -114,6 +116,17 @@ class WorkspaceSection:
     section: Section
     rows: list[WorkspaceRow]
     total: int
+    # Of every visible question of the section, whatever the filter.
+    prefill_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SignOff:
+    """One of the reader's assignments: a section (None for the whole questionnaire) to sign off."""
+
+    assignment_id: int
+    section_id: int | None
+    signed_off_at: Any
 
 
 @dataclass
@@ -124,6 +137,16 @@ class ReviewWorkspace:
     sections: list[WorkspaceSection]
     current: WorkspaceSection | None
     filter_counts: dict[str, int]
+    sign_offs: list[SignOff] = field(default_factory=list)
+    # Every question shown to reviewers, whatever the filter: those a clarification may name.
+    question_choices: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def current_sign_offs(self) -> list[SignOff]:
+        """The reader's assignments that cover the section on screen."""
+        if self.current is None:
+            return []
+        return [s for s in self.sign_offs if s.section_id in (None, self.current.section.pk)]
 
     @property
     def previous(self) -> WorkspaceSection | None:
@@ -156,10 +179,18 @@ def review_workspace(
     Comments are counted here and loaded per question on demand, so a page carries one section's
     answers and never every thread of the evaluation.
     """
+    from django.db.models import Count
+
     from procurement.models import Finding, ReviewerAssignment, ScoreRun
 
     show = show if show in WORKSPACE_FILTERS else "all"
-    snapshot = evaluation_snapshot(evaluation, include={"comments", "clarifications"})
+    snapshot = evaluation_snapshot(evaluation, include={"clarifications"})
+    comment_counts = dict(
+        ReviewComment.objects.filter(evaluation_id=evaluation.pk)
+        .values_list("question_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     latest_done = (
         ScoreRun.objects.filter(evaluation_id=evaluation.pk, status=ScoreRun.Status.DONE)
         .order_by("-finished_at", "-id")
@@ -173,11 +204,13 @@ def review_workspace(
         ):
             for key in keys or []:
                 finding_titles.setdefault(key, []).append(title)
-    assigned = set(
-        ReviewerAssignment.objects.filter(evaluation_id=evaluation.pk, reviewer_id=user_id).values_list(
-            "section_id", flat=True
-        )
-    )
+    sign_offs = [
+        SignOff(*row)
+        for row in ReviewerAssignment.objects.filter(evaluation_id=evaluation.pk, reviewer_id=user_id)
+        .order_by("id")
+        .values_list("pk", "section_id", "signed_off_at")
+    ]
+    assigned = {s.section_id for s in sign_offs}
     # An assignment without a section is the whole questionnaire.
     mine_everything = None in assigned
 
@@ -193,26 +226,38 @@ def review_workspace(
         if name == "mine":
             return mine_everything or section.pk in assigned
         if name == "comments":
-            return bool(row.comments)
+            return row.comment_count > 0
         return True
 
     counts = dict.fromkeys(WORKSPACE_FILTERS, 0)
     sections: list[WorkspaceSection] = []
+    choices: list[tuple[int, str]] = []
     for section in snapshot.sections:
         rows = [
-            WorkspaceRow(snapshot, q, finding_titles.get(q.key, []))
+            WorkspaceRow(snapshot, q, finding_titles.get(q.key, []), comment_counts.get(q.pk, 0))
             for q in snapshot.visible_questions_of(section)
         ]
         if not rows:
             continue
+        choices += [(row.question.pk, row.question.key) for row in rows]
         for name in WORKSPACE_FILTERS:
             counts[name] += sum(1 for row in rows if matches(name, section, row))
         sections.append(
             WorkspaceSection(
-                section=section, rows=[r for r in rows if matches(show, section, r)], total=len(rows)
+                section=section,
+                rows=[r for r in rows if matches(show, section, r)],
+                total=len(rows),
+                prefill_counts=SectionRows(section=section, rows=rows).prefill_counts,
             )
         )
     current = next((s for s in sections if s.section.key == section_key), None)
     if current is None:
         current = next((s for s in sections if s.rows), sections[0] if sections else None)
-    return ReviewWorkspace(show=show, sections=sections, current=current, filter_counts=counts)
+    return ReviewWorkspace(
+        show=show,
+        sections=sections,
+        current=current,
+        filter_counts=counts,
+        sign_offs=sign_offs,
+        question_choices=choices,
+    )

@@ -21,6 +21,12 @@ urlpatterns = [
     path("new/", evaluations.evaluation_create, name="evaluation_create"),
     path("bulk/", bulk.evaluation_bulk, name="evaluation_bulk"),
     path("<uuid:public_id>/", evaluations.evaluation_detail, name="evaluation_detail"),
+    path(
+        "<uuid:public_id>/questions/<int:question_id>/",
+        evaluations.evaluation_question,
+        name="evaluation_question",
+    ),
+    path("<uuid:public_id>/timeline/", evaluations.evaluation_timeline, name="evaluation_timeline"),
     path("<uuid:public_id>/move/", evaluations.evaluation_move, name="evaluation_move"),
     path("<uuid:public_id>/intake/", intake.evaluation_intake, name="evaluation_intake"),
     path(
@@ -31,8 +37,6 @@ urlpatterns = [
     path("<uuid:public_id>/due-date/", evaluations.evaluation_due_date, name="evaluation_due_date"),
     path("<uuid:public_id>/reviewers/", evaluations.reviewer_assign, name="reviewer_assign"),
     path("<uuid:public_id>/sign-off/", evaluations.section_sign_off, name="section_sign_off"),
-    path("<uuid:public_id>/comments/", evaluations.comment_add, name="comment_add"),
-    path("<uuid:public_id>/clarification/", evaluations.clarification_request, name="clarification_request"),
     path("<uuid:public_id>/review/", review.review_workspace_view, name="review_workspace"),
     path("<uuid:public_id>/review/clarification/", review.review_clarification, name="review_clarification"),
     path(

@@ -139,7 +139,7 @@ def my_tasks(
                     detail=f"You asked: {c.message}",
                     evaluation=c.evaluation,
                     due_date=c.evaluation.due_date,
-                    url=f"{c.evaluation.get_absolute_url()}#q-{c.question_id}",
+                    url=c.evaluation.get_question_url(c.question_id),
                     today=today,
                 )
             )

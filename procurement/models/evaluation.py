@@ -180,6 +180,10 @@ class Evaluation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("evaluation_detail", args=[self.public_id])
 
+    def get_question_url(self, question_id: int) -> str:
+        """The lasting address of one of its questions; it opens the review workspace at the question."""
+        return reverse("evaluation_question", args=[self.public_id, question_id])
+
     @property
     def is_overdue(self) -> bool:
         open_ = self.status not in (self.Status.DECIDED, self.Status.ARCHIVED)

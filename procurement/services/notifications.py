@@ -199,15 +199,24 @@ def notify_evaluation_submitted(*, evaluation: Evaluation) -> int:
         if evaluation.submitted_at
         else []
     )
-    clarified = notifications_create(
-        recipients=[c.requested_by for c in answered],
-        organization=evaluation.organization,
-        evaluation=evaluation,
-        kind=Notification.Kind.CLARIFICATION_ANSWERED,
-        message=f"{evaluation.product.vendor} answered your clarification request on {evaluation.product}.",
-        link=link,
-        email=False,
-    )
+    # Each person who asked is sent to the first question they asked about, in the review workspace.
+    first_asked: dict[int, ClarificationRequest] = {}
+    for c in sorted(answered, key=lambda c: c.pk):
+        first_asked.setdefault(c.requested_by_id, c)
+    message = f"{evaluation.product.vendor} answered your clarification request on {evaluation.product}."
+    clarified = [
+        n
+        for c in first_asked.values()
+        for n in notifications_create(
+            recipients=[c.requested_by],
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=Notification.Kind.CLARIFICATION_ANSWERED,
+            message=message,
+            link=evaluation.get_question_url(c.question_id),
+            email=False,
+        )
+    ]
     sent = notifications_email(notification_ids=[n.pk for n in clarified])
     immediate = [n for n in submitted if _wants_immediate(n.recipient)]
     to = list(dict.fromkeys(n.recipient.email for n in immediate))

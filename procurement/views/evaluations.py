@@ -1,4 +1,4 @@
-"""Evaluations as officers and reviewers see them: list, creation, the evaluation page and review."""
+"""Evaluations as officers and reviewers see them: list, creation, the evaluation page and its actions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
@@ -17,8 +18,6 @@ from accounts.roles import Perm
 from procurement.forms import (
     AssignmentForm,
     BulkActionForm,
-    ClarificationForm,
-    CommentForm,
     ConditionFormSet,
     DecisionForm,
     DueDateForm,
@@ -26,28 +25,23 @@ from procurement.forms import (
     EvaluationForm,
     MoveForm,
 )
-from procurement.models import AuditEvent, DecisionCondition, Evaluation, ReviewerAssignment
-from procurement.presenters import review_sections
-from procurement.remediation_panel import remediation_context
+from procurement.models import DecisionCondition, ReviewerAssignment
 from procurement.selectors import vendor_progress
 from procurement.services import evaluations as evaluation_services
 from procurement.services import reviews
+from procurement.views.common import (
+    evaluation_for,
+    evaluation_summary,
+    form_error,
+    timeline_of,
+    workspace_url,
+)
 from vendors.models import Vendor
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse, QueryDict
 
 PAGE_SIZE = 25
-
-
-def _evaluation(request: HttpRequest, public_id) -> Evaluation:
-    qs = Evaluation.objects.select_related("product__vendor", "template", "owner", "previous", "decided_by")
-    return get_for_org(request, qs, public_id=public_id)
-
-
-def _form_error(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @member_required(Perm.VIEW)
@@ -131,42 +125,38 @@ def evaluation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "procurement/evaluation_create.html", {"form": form, "vendor": vendor})
 
 
-def _detail(request: HttpRequest, evaluation: Evaluation, status: int = 200, **forms) -> HttpResponse:
-    sections = review_sections(evaluation)
-    question_choices = [(row.question.pk, row.question.key) for s in sections for row in s.rows]
-    perms = org_context(request)["org_perms"]
-    context = {
-        "evaluation": evaluation,
-        "sections": sections,
-        "moves": evaluation_services.manual_moves_for(evaluation, perms),
-        "assignments": evaluation.assignments.select_related("reviewer", "section").order_by(
-            "section__order", "id"
-        ),
-        "conditions": evaluation.conditions.select_related("owner"),
-        "timeline": AuditEvent.objects.filter(evaluation=evaluation).order_by("-created_at", "-id"),
-        "in_review": evaluation.status in reviews.IN_REVIEW,
-        "assignment_form": forms.get("assignment_form") or AssignmentForm(evaluation=evaluation),
-        "clarification_form": forms.get("clarification_form")
-        or ClarificationForm(question_choices=question_choices),
-        "decision_form": forms.get("decision_form") or DecisionForm(),
-        "condition_formset": forms.get("condition_formset")
-        or ConditionFormSet(prefix="conditions", form_kwargs={"organization": request.organization}),
-        "comment_error": forms.get("comment_error"),
-        **remediation_context(request, evaluation, forms.get("remediation_form")),
-        "product_findings": evaluation.product_findings.select_related("resolved_by"),
-    }
-    return render(request, "procurement/evaluation_detail.html", context, status=status)
+@member_required(Perm.VIEW)
+def evaluation_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return evaluation_summary(request, evaluation_for(request, public_id))
 
 
 @member_required(Perm.VIEW)
-def evaluation_detail(request: HttpRequest, public_id) -> HttpResponse:
-    return _detail(request, _evaluation(request, public_id))
+def evaluation_question(request: HttpRequest, public_id, question_id: int) -> HttpResponse:
+    """One question's lasting address: the workspace section that holds it, at the question."""
+    evaluation = evaluation_for(request, public_id)
+    section_key = (
+        evaluation.template.questions.filter(pk=question_id).values_list("section__key", flat=True).first()
+    )
+    if section_key is None:
+        raise Http404("No such question in this evaluation.")
+    return redirect(workspace_url(evaluation, section=section_key, anchor=f"q-{question_id}"))
+
+
+TIMELINE_PAGE_SIZE = 100
+
+
+@member_required(Perm.VIEW)
+def evaluation_timeline(request: HttpRequest, public_id) -> HttpResponse:
+    """Every line of the evaluation's audit timeline, newest first, a page at a time."""
+    evaluation = evaluation_for(request, public_id)
+    page = Paginator(timeline_of(evaluation), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "procurement/evaluation_timeline.html", {"evaluation": evaluation, "page": page})
 
 
 @require_POST
 @member_required(Perm.VIEW)
 def evaluation_move(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     form = MoveForm(request.POST)
     to_status = form.cleaned_data["to_status"] if form.is_valid() else ""
     require_perm(request, evaluation_services.MANUAL_MOVES.get(to_status, ("", Perm.RUN_EVALUATIONS))[1])
@@ -177,7 +167,7 @@ def evaluation_move(request: HttpRequest, public_id) -> HttpResponse:
         )
         messages.success(request, f"The evaluation is now {evaluation.get_status_display().lower()}.")
     except ValidationError as exc:
-        _form_error(request, exc)
+        form_error(request, exc)
     return redirect(evaluation)
 
 
@@ -185,7 +175,7 @@ def evaluation_move(request: HttpRequest, public_id) -> HttpResponse:
 @member_required(Perm.RUN_EVALUATIONS)
 def evaluation_due_date(request: HttpRequest, public_id) -> HttpResponse:
     """A new due date; the vendor's open links are extended to it."""
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     form = DueDateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The due date was not changed: enter a date as YYYY-MM-DD.")
@@ -195,7 +185,7 @@ def evaluation_due_date(request: HttpRequest, public_id) -> HttpResponse:
             evaluation=evaluation, due_date=form.cleaned_data["due_date"], user=request.user, request=request
         )
     except ValidationError as exc:
-        _form_error(request, exc)
+        form_error(request, exc)
     else:
         messages.success(request, "Due date changed; the vendor's open links now work until it.")
     return redirect(evaluation)
@@ -204,7 +194,7 @@ def evaluation_due_date(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 @member_required(Perm.RUN_EVALUATIONS)
 def reviewer_assign(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     form = AssignmentForm(request.POST, evaluation=evaluation)
     if form.is_valid():
         try:
@@ -214,73 +204,32 @@ def reviewer_assign(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, "Reviewer assigned.")
             return redirect(evaluation)
-    return _detail(request, evaluation, assignment_form=form)
+    return evaluation_summary(request, evaluation, assignment_form=form)
 
 
 @require_POST
 @member_required(Perm.REVIEW)
 def section_sign_off(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     assignments = ReviewerAssignment.objects.filter(evaluation=evaluation).select_related("section")
     assignment = get_for_org(request, assignments, pk=request.POST.get("assignment"))
     try:
         reviews.section_sign_off(assignment=assignment, user=request.user, request=request)
         messages.success(request, "Signed off.")
     except ValidationError as exc:
-        _form_error(request, exc)
-    return redirect(evaluation)
-
-
-@require_POST
-@member_required(Perm.REVIEW)
-def comment_add(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
-    form = CommentForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Write the comment before saving it.")
-        data = form.cleaned_data
-        reviews.comment_add(
-            evaluation=evaluation,
-            question_id=data["question"],
-            body=data["body"],
-            is_visible_to_vendor=data["is_visible_to_vendor"],
-            user=request.user,
-            request=request,
+        form_error(request, exc)
+    # Signed off from the review workspace: back to the section the reviewer was reading.
+    if "section" in request.POST:
+        return redirect(
+            workspace_url(evaluation, section=request.POST["section"], show=request.POST.get("show", "all"))
         )
-    except ValidationError as exc:
-        return _detail(request, evaluation, comment_error=" ".join(exc.messages))
-    messages.success(request, "Comment added.")
-    return redirect(f"{evaluation.get_absolute_url()}#q-{form.cleaned_data['question']}")
-
-
-@require_POST
-@member_required(Perm.REVIEW)
-def clarification_request(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
-    choices = [(row.question.pk, row.question.key) for s in review_sections(evaluation) for row in s.rows]
-    form = ClarificationForm(request.POST, question_choices=choices)
-    if form.is_valid():
-        try:
-            reviews.clarification_request(
-                evaluation=evaluation,
-                question_ids=form.cleaned_data["questions"],
-                message=form.cleaned_data["message"],
-                user=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Clarification requested; the questions are open to the vendor again.")
-            return redirect(evaluation)
-    return _detail(request, evaluation, clarification_form=form)
+    return redirect(evaluation)
 
 
 @require_POST
 @member_required(Perm.DECIDE)
 def decision_record(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     form = DecisionForm(request.POST)
     formset = ConditionFormSet(
         request.POST, prefix="conditions", form_kwargs={"organization": request.organization}
@@ -299,13 +248,13 @@ def decision_record(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, "Decision recorded.")
             return redirect(evaluation)
-    return _detail(request, evaluation, decision_form=form, condition_formset=formset)
+    return evaluation_summary(request, evaluation, decision_form=form, condition_formset=formset)
 
 
 @require_POST
 @member_required(Perm.VIEW)
 def condition_complete(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     conditions = org_queryset(request, DecisionCondition).filter(evaluation=evaluation)
     condition = get_for_org(
         request, conditions.select_related("evaluation"), pk=request.POST.get("condition")
@@ -316,5 +265,5 @@ def condition_complete(request: HttpRequest, public_id) -> HttpResponse:
         reviews.condition_complete(condition=condition, user=request.user, request=request)
         messages.success(request, "Condition marked as met.")
     except ValidationError as exc:
-        _form_error(request, exc)
+        form_error(request, exc)
     return redirect(evaluation)

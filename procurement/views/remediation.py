@@ -18,7 +18,7 @@ from procurement.remediation_panel import RemediationCreateForm, latest_findings
 from procurement.responses import evidence_file_response
 from procurement.services import remediation as services
 from procurement.services.evidence import evidence_record_download
-from procurement.views.evaluations import _detail
+from procurement.views.common import evaluation_summary
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -102,7 +102,7 @@ def remediation_create(request: HttpRequest, public_id) -> HttpResponse:
                 request, f"{len(created)} remediation item{'s' if len(created) != 1 else ''} opened."
             )
             return redirect(f"{evaluation.get_absolute_url()}#remediation-heading")
-    return _detail(request, evaluation, remediation_form=form)
+    return evaluation_summary(request, evaluation, remediation_form=form)
 
 
 def _item_page(

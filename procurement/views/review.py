@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_perm, member_required, require_perm
@@ -18,46 +16,40 @@ from procurement.forms import ClarificationForm, CommentForm
 from procurement.models import ReviewComment
 from procurement.presenters import WORKSPACE_FILTERS, review_workspace
 from procurement.services import reviews
-from procurement.views.evaluations import _evaluation
+from procurement.views.common import evaluation_for, workspace_url
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
     from procurement.models import Evaluation
+    from procurement.presenters import ReviewWorkspace
 
 
-def _workspace_url(evaluation: Evaluation, *, section: str = "", show: str = "all") -> str:
-    query = {k: v for k, v in (("section", section), ("show", show)) if v and v != "all"}
-    url = reverse("review_workspace", args=[evaluation.public_id])
-    return f"{url}?{urlencode(query)}" if query else url
-
-
-def _render(request: HttpRequest, evaluation: Evaluation, *, show: str, section: str, form=None):
-    workspace = review_workspace(evaluation, user_id=request.user.pk, show=show, section_key=section)
+def _render(request: HttpRequest, evaluation: Evaluation, workspace: ReviewWorkspace, form=None):
     can_clarify = evaluation.status in reviews.IN_REVIEW and has_perm(request, Perm.REVIEW)
     context = {
         "evaluation": evaluation,
         "workspace": workspace,
         "filters": [
-            (name, label, workspace.filter_counts[name], _workspace_url(evaluation, show=name))
+            (name, label, workspace.filter_counts[name], workspace_url(evaluation, show=name))
             for name, label in WORKSPACE_FILTERS.items()
         ],
         "section_links": [
             (
                 block,
-                _workspace_url(evaluation, section=block.section.key, show=workspace.show),
+                workspace_url(evaluation, section=block.section.key, show=workspace.show),
             )
             for block in workspace.sections
         ],
-        "previous_url": _workspace_url(
-            evaluation, section=workspace.previous.section.key, show=workspace.show
-        )
+        "previous_url": workspace_url(evaluation, section=workspace.previous.section.key, show=workspace.show)
         if workspace.previous
         else "",
-        "next_url": _workspace_url(evaluation, section=workspace.next.section.key, show=workspace.show)
+        "next_url": workspace_url(evaluation, section=workspace.next.section.key, show=workspace.show)
         if workspace.next
         else "",
         "can_clarify": can_clarify,
+        # Sign-off, like clarification, waits for the vendor's submission (reviews.section_sign_off).
+        "can_sign_off": can_clarify,
         "can_comment": has_perm(request, Perm.REVIEW),
         "clarification_form": form,
     }
@@ -66,21 +58,25 @@ def _render(request: HttpRequest, evaluation: Evaluation, *, show: str, section:
 
 @member_required(Perm.VIEW)
 def review_workspace_view(request: HttpRequest, public_id) -> HttpResponse:
-    evaluation = _evaluation(request, public_id)
-    return _render(
-        request, evaluation, show=request.GET.get("show", "all"), section=request.GET.get("section", "")
+    evaluation = evaluation_for(request, public_id)
+    workspace = review_workspace(
+        evaluation,
+        user_id=request.user.pk,
+        show=request.GET.get("show", "all"),
+        section_key=request.GET.get("section", ""),
     )
+    return _render(request, evaluation, workspace)
 
 
 @require_POST
 @member_required(Perm.REVIEW)
 def review_clarification(request: HttpRequest, public_id) -> HttpResponse:
     """The clarification request built from the questions ticked in the workspace."""
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     show, section = request.POST.get("show", "all"), request.POST.get("section", "")
-    workspace = review_workspace(evaluation, user_id=request.user.pk)
-    choices = [(row.question.pk, row.question.key) for block in workspace.sections for row in block.rows]
-    form = ClarificationForm(request.POST, question_choices=choices)
+    # One read serves both the questions a request may name and, when refused, the page again.
+    workspace = review_workspace(evaluation, user_id=request.user.pk, show=show, section_key=section)
+    form = ClarificationForm(request.POST, question_choices=workspace.question_choices)
     if form.is_valid():
         try:
             reviews.clarification_request(
@@ -99,15 +95,15 @@ def review_clarification(request: HttpRequest, public_id) -> HttpResponse:
                 f"Clarification requested on {count} question{'s' if count != 1 else ''}; "
                 "they are open to the vendor again.",
             )
-            return redirect(_workspace_url(evaluation, section=section, show=show))
-    return _render(request, evaluation, show=show, section=section, form=form)
+            return redirect(workspace_url(evaluation, section=section, show=show))
+    return _render(request, evaluation, workspace, form=form)
 
 
 @require_http_methods(["GET", "POST"])
 @member_required(Perm.VIEW)
 def review_comments(request: HttpRequest, public_id, question_id: int) -> HttpResponse:
     """One question's thread and its comment form, loaded next to the question when asked for."""
-    evaluation = _evaluation(request, public_id)
+    evaluation = evaluation_for(request, public_id)
     question = evaluation.template.questions.filter(pk=question_id).first()
     if question is None:
         raise Http404("No such question in this evaluation.")
@@ -132,7 +128,9 @@ def review_comments(request: HttpRequest, public_id, question_id: int) -> HttpRe
         else:
             if not request.htmx:
                 messages.success(request, "Comment added.")
-                return redirect(request.POST.get("next") or _workspace_url(evaluation))
+                return redirect(
+                    "evaluation_question", public_id=evaluation.public_id, question_id=question.pk
+                )
     comments = ReviewComment.objects.filter(
         evaluation_id=evaluation.pk, question_id=question.pk
     ).select_related("author")

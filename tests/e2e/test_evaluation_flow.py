@@ -148,16 +148,22 @@ def test_an_evaluation_from_invitation_to_decision_and_report(
     reviewer_page = watched_page(new_context, problems)
     sign_in(reviewer_page, "reviewer")
     reviewer_page.goto(evaluation_url)
-    expect(reviewer_page.get_by_text("Reviewer guidance for use.intended_use.")).to_be_visible()
+    assert_accessible(reviewer_page, context="evaluation summary (reviewer)")
+    # The answers are read in the review workspace, one section at a time.
+    reviewer_page.get_by_role("link", name="Open the review workspace").click()
     expect(reviewer_page.get_by_text("Flags adult inpatients at risk of sepsis")).to_be_visible()
-    assert_accessible(reviewer_page, context="evaluation detail (reviewer)")
     intended = reviewer_page.locator("article").filter(
         has=reviewer_page.get_by_role("heading", name=re.compile("Describe the intended use"))
     )
+    intended.get_by_text("Reviewer guidance").click()
+    expect(intended.get_by_text("Reviewer guidance for use.intended_use.")).to_be_visible()
+    assert_accessible(reviewer_page, context="review workspace (reviewer)")
+    workspace_url = reviewer_page.url
     intended.get_by_label("Ask the vendor to clarify").check()
     reviewer_page.get_by_label("Message to the vendor").fill("Which wards and which age groups exactly?")
     reviewer_page.get_by_role("button", name="Request clarification").click()
-    expect(reviewer_page.get_by_role("heading", name=re.compile("Status: Changes requested"))).to_be_visible()
+    expect(reviewer_page.get_by_text("Clarification requested on 1 question")).to_be_visible()
+    expect(reviewer_page.get_by_role("heading", name=re.compile("Changes requested"))).to_be_visible()
 
     # The vendor sees only that question open, with the message, and answers it.
     vendor_page.reload()
@@ -172,7 +178,7 @@ def test_an_evaluation_from_invitation_to_decision_and_report(
     expect(vendor_page.get_by_text("This is a read-only copy of your answers.")).to_be_visible()
 
     # The reviewer sees what changed.
-    reviewer_page.reload()
+    reviewer_page.goto(workspace_url)
     expect(intended.get_by_text("Changed")).to_be_visible()
     expect(intended.get_by_text("Flags adults (18+) on medical and surgical wards")).to_be_visible()
     expect(intended.get_by_text("Flags adult inpatients at risk of sepsis")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from procurement.models import ClarificationRequest, Evaluation, ReviewComment
@@ -67,3 +68,29 @@ def test_a_reviewer_filters_comments_in_place_and_asks_for_clarification(page, o
     page.get_by_role("button", name="Request clarification").click()
     expect(page.get_by_text("Clarification requested on 1 question")).to_be_visible()
     assert list(ClarificationRequest.objects.values_list("question__key", flat=True)) == ["part1.q2"]
+
+
+def test_a_questions_address_and_an_old_answers_link_open_the_workspace_at_the_question(page, org, reviewer):
+    evaluation = EvaluationFactory(
+        organization=org, status=Evaluation.Status.SUBMITTED, product__name="EarlyWarn"
+    )
+    SectionFactory(template=evaluation.template, key="first", title="Privacy", order=0)
+    later = SectionFactory(template=evaluation.template, key="later", title="Bias testing", order=1)
+    for q in range(12):
+        question = QuestionFactory(
+            section=later, key=f"later.q{q}", prompt=f"Bias question {q}?", type="short_text", order=q
+        )
+        AnswerFactory(evaluation=evaluation, question=question, value=f"Bias answer {q}")
+    workspace = reverse("review_workspace", args=[evaluation.public_id])
+
+    sign_in(page, reviewer.username)
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(evaluation.get_question_url(question.pk))
+    page.wait_for_url(f"**{workspace}?section=later#q-{question.pk}")
+    expect(page.get_by_role("heading", level=2, name="Bias testing")).to_be_visible()
+    expect(page.locator(f"#q-{question.pk}")).to_be_in_viewport()
+
+    # A link made when the answers were listed on the evaluation page lands there too.
+    page.goto(f"{evaluation.get_absolute_url()}#q-{question.pk}")
+    page.wait_for_url(f"**{workspace}?section=later#q-{question.pk}")
+    expect(page.locator(f"#q-{question.pk}")).to_be_in_viewport()

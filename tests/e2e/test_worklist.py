@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -78,7 +79,9 @@ def test_search_my_tasks_notifications_and_settings_in_the_browser(page, org, of
     assert page.locator(".search-snippet b").count() == 0
     assert_accessible(page, context="search results")
     page.get_by_role("link", name="How is drift monitored?").click()
-    page.wait_for_url(f"**{evaluation.get_absolute_url()}#q-{evaluation.question.pk}")
+    # The answer is in the review workspace, on its section, scrolled to the question.
+    workspace = reverse("review_workspace", args=[evaluation.public_id])
+    page.wait_for_url(f"**{workspace}?section={evaluation.question.section.key}#q-{evaluation.question.pk}")
     expect(page.locator(f"#q-{evaluation.question.pk}")).to_be_in_viewport()
 
     # My tasks, from the user menu.

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from tests.factories import (
     EvidenceFileFactory,
     ProductFactory,
     QuestionFactory,
+    ReviewCommentFactory,
     ReviewerAssignmentFactory,
     SectionFactory,
     TemplateFactory,
@@ -268,19 +271,27 @@ def _questionnaire(evaluation, n):
         )
 
 
-def test_detail_shows_answers_guidance_evidence_and_panels(reviewer_client, org):
+def test_the_evaluation_page_is_a_summary_that_sends_reviewers_to_the_workspace(reviewer_client, org):
     evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
     _questionnaire(evaluation, 2)
     response = reviewer_client.get(evaluation.get_absolute_url())
     body = response.content.decode()
     assert response.status_code == 200
-    assert "A good answer names the study." in body
-    assert "soc2-report.pdf" in body
-    assert "ab" * 32 in body
     assert "Audit timeline" in body
+    assert "Status: Submitted" in body
+    workspace = reverse("review_workspace", args=[evaluation.public_id])
+    assert f'href="{workspace}">Open the review workspace</a>' in body
+    assert f'href="{workspace}?show=findings">Findings only</a>' in body
+    # The answers, their guidance and evidence are read in the workspace, not here.
+    assert "A good answer names the study." not in body
+    assert "soc2-report.pdf" not in body
+    workspace_body = reviewer_client.get(workspace).content.decode()
+    assert "A good answer names the study." in workspace_body
+    assert "soc2-report.pdf" in workspace_body
+    assert "ab" * 32 in workspace_body
 
 
-def test_detail_hides_questions_whose_condition_is_not_met(reviewer_client, org):
+def test_the_workspace_hides_questions_whose_condition_is_not_met(reviewer_client, org):
     evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
     section = SectionFactory(template=evaluation.template)
     gate = QuestionFactory(section=section, key="use.processes_phi", prompt="Do you process PHI?")
@@ -291,25 +302,117 @@ def test_detail_hides_questions_whose_condition_is_not_met(reviewer_client, org)
         condition={"question": "use.processes_phi", "operator": "equals", "value": "yes"},
     )
     AnswerFactory(evaluation=evaluation, question=gate, value="no")
-    body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    url = reverse("review_workspace", args=[evaluation.public_id])
+    body = reviewer_client.get(url).content.decode()
     assert "Do you process PHI?" in body
     assert "Will you sign a BAA?" not in body
-    # Answering the gate "yes" shows the follow-up: the page reads the same rule as the portal.
+    # Answering the gate "yes" shows the follow-up: the workspace reads the same rule as the portal.
     Answer.objects.filter(evaluation=evaluation, question=gate).update(value="yes")
-    assert "Will you sign a BAA?" in reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Will you sign a BAA?" in reviewer_client.get(url).content.decode()
 
 
-def test_detail_query_count_does_not_grow_with_questions(
-    officer_client, org, reviewer, django_assert_max_num_queries
-):
+def _activity(evaluation, officer, *, questions: int, comments: int) -> None:
+    """A questionnaire answered and commented on, with the audit lines that activity leaves."""
+    section = SectionFactory(template=evaluation.template)
+    made = []
+    for _ in range(questions):
+        q = QuestionFactory(section=section, guidance="A good answer names the study.")
+        AnswerFactory(evaluation=evaluation, question=q, value="Our study of 2024 covers it.")
+        made.append(q)
+    for n in range(comments):
+        ReviewCommentFactory(evaluation=evaluation, question=made[n % len(made)], author=officer)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            kind=AuditEvent.Kind.ANSWER_CHANGED,
+            summary=f"Answer to question {n} changed",
+            actor_label="Dana Vendor",
+        )
+        for n in range(questions + comments)
+    )
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_evaluation_page_costs_the_same_queries_whatever_the_size(officer_client, officer, org, reviewer):
+    small = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    large = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    for evaluation, questions, comments in ((small, 3, 2), (large, 240, 100)):
+        ReviewerAssignmentFactory(evaluation=evaluation, reviewer=reviewer)
+        _activity(evaluation, officer, questions=questions, comments=comments)
+    assert _queries(officer_client, small.get_absolute_url()) == _queries(
+        officer_client, large.get_absolute_url()
+    )
+
+
+def test_the_evaluation_page_stays_small_at_the_librarys_size(officer_client, officer, org):
     evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
-    ReviewerAssignmentFactory(evaluation=evaluation, reviewer=reviewer)
-    _questionnaire(evaluation, 3)
-    with django_assert_max_num_queries(40) as first:
-        officer_client.get(evaluation.get_absolute_url())
-    _questionnaire(evaluation, 30)
-    with django_assert_max_num_queries(len(first.captured_queries)):
-        assert officer_client.get(evaluation.get_absolute_url()).status_code == 200
+    _activity(evaluation, officer, questions=240, comments=100)
+    body = officer_client.get(evaluation.get_absolute_url()).content
+    assert len(body) < 150_000
+    # The timeline shows the latest lines and sends to the full one for the rest.
+    assert b"Answer to question 339 changed" in body
+    assert b"Answer to question 0 changed" not in body
+    assert reverse("evaluation_timeline", args=[evaluation.public_id]).encode() in body
+
+
+def test_the_full_timeline_is_paged_newest_first(officer_client, officer, org, outsider_client):
+    evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    _activity(evaluation, officer, questions=240, comments=100)
+    url = reverse("evaluation_timeline", args=[evaluation.public_id])
+    first = officer_client.get(url).content.decode()
+    assert "Answer to question 339 changed" in first
+    assert "Answer to question 0 changed" not in first
+    # 340 lines, 100 a page.
+    last = officer_client.get(url + "?page=4").content.decode()
+    assert "Answer to question 0 changed" in last
+    assert officer_client.get(url + "?page=nonsense").status_code == 200
+    assert outsider_client.get(url).status_code == 404
+
+
+def test_a_question_has_one_lasting_address_that_opens_the_workspace_at_it(reviewer_client, org):
+    evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    SectionFactory(template=evaluation.template, key="first", order=0)
+    later = SectionFactory(template=evaluation.template, key="later", order=1)
+    question = QuestionFactory(section=later, prompt="Which subgroups were tested?")
+    url = reverse("evaluation_question", args=[evaluation.public_id, question.pk])
+    assert url == f"/evaluations/{evaluation.public_id}/questions/{question.pk}/"
+    assert evaluation.get_question_url(question.pk) == url
+    response = reviewer_client.get(url)
+    assert response.status_code == 302
+    workspace = reverse("review_workspace", args=[evaluation.public_id])
+    assert response["Location"] == f"{workspace}?section=later#q-{question.pk}"
+    assert "Which subgroups were tested?" in reviewer_client.get(response["Location"]).content.decode()
+
+
+def test_a_questions_address_is_the_organizations_own(reviewer_client, outsider_client, client, org):
+    evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    question = QuestionFactory(section=SectionFactory(template=evaluation.template))
+    url = reverse("evaluation_question", args=[evaluation.public_id, question.pk])
+    assert outsider_client.get(url).status_code == 404
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302
+    assert "login" in anonymous["Location"]
+    foreign = QuestionFactory()
+    assert (
+        reviewer_client.get(
+            reverse("evaluation_question", args=[evaluation.public_id, foreign.pk])
+        ).status_code
+        == 404
+    )
+
+
+def test_links_made_for_the_old_answers_list_are_sent_on_to_the_question(reviewer_client, org):
+    evaluation = EvaluationFactory(organization=org, status=S.SUBMITTED)
+    body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    # static/js/question_links.js turns "#q-<id>" on this page into the question's address.
+    assert f'data-question-url="/evaluations/{evaluation.public_id}/questions/0/"' in body
+    assert "js/question_links.js" in body
 
 
 def test_detail_of_another_organization_is_not_found(outsider_client, org):

@@ -166,9 +166,12 @@ def test_officers_see_the_description_and_the_findings_after_approval(officer_cl
         title="report.pdf (q) expired on 2020-01-01",
     )
     page = officer_client.get(evaluation.get_absolute_url()).content.decode()
+    # The evidence is described beside its question, in the review workspace.
+    question_url = evaluation.get_question_url(evidence.question_id)
+    workspace = officer_client.get(question_url, follow=True).content.decode()
     assert (
         "Business associate agreement · issued by Acme Health AI · model version 4.2 · covers 2025-01-01 to "
-        "2025-12-31" in page
+        "2025-12-31" in workspace
     )
     assert "Findings after approval" in page
     assert "Evidence expired on an approved product: report.pdf (q) expired on 2020-01-01" in page

@@ -52,7 +52,7 @@ def test_a_finding_shows_its_facts_linked_to_the_answers_its_citation_standing_a
     start = html.index('data-finding="subcontractor_phi_without_baa"')
     item = html[start : html.index("</li>\n\n", start)]
     assert "Every subcontractor touching PHI has signed a BAA." in item
-    assert f'<a href="/evaluations/{evaluation.public_id}/#q-{subs.pk}">baa.subs</a>' in item
+    assert f'<a href="/evaluations/{evaluation.public_id}/questions/{subs.pk}/">baa.subs</a>' in item
     assert "45 CFR 164.502(e)(1)(ii), 164.504(e)(5)" in item
     assert 'data-standing="law"' in item
     assert "For every subcontractor that touches PHI, name it and attach or describe its BAA" in item
@@ -109,7 +109,7 @@ def test_a_finding_stored_before_facts_and_standing_shows_its_questions_and_pars
     (view,) = finding_views(evaluation=evaluation, findings=[finding])
     will_sign = evaluation.template.questions.get(key="baa.will_sign")
     assert [(f.fact, f.question_key, f.url) for f in view.facts] == [
-        ("", "baa.will_sign", f"/evaluations/{evaluation.public_id}/#q-{will_sign.pk}"),
+        ("", "baa.will_sign", f"/evaluations/{evaluation.public_id}/questions/{will_sign.pk}/"),
         ("", "gone.key", ""),
     ]
     assert [(c.citation, c.standing_label) for c in view.citations] == [

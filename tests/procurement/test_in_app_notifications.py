@@ -150,6 +150,9 @@ def test_a_submission_notifies_owner_reviewers_and_whoever_asked_for_clarificati
     assert [sorted(m.to) for m in mail.outbox] == [sorted([officer.email, reviewer.email])]
     assert not Notification.objects.filter(recipient=compliance_lead, emailed_at__isnull=False).exists()
     assert ClarificationRequest.objects.get().resolved_at is not None
+    # Whoever asked lands on the question asked about, in the review workspace.
+    answered = Notification.objects.get(kind=Notification.Kind.CLARIFICATION_ANSWERED)
+    assert answered.link == f"/evaluations/{evaluation.public_id}/questions/{question.pk}/"
 
 
 # ---- The daily digest ------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_a_reviewers_tasks_are_their_parts_and_answered_clarifications(org, offi
         (
             "clarification",
             "Answered: Which subgroups were tested?",
-            f"{evaluation.get_absolute_url()}#q-{question.pk}",
+            f"/evaluations/{evaluation.public_id}/questions/{question.pk}/",
         ),
     ]
     assert worklist.tasks[1].detail == "You asked: Give the sizes."

@@ -219,3 +219,103 @@ def test_a_large_workspace_page_stays_small(reviewer_client, org):
     built = _build(org, per_section=30, sections=8, comments=100)
     html = reviewer_client.get(_url(built["evaluation"])).content
     assert len(html) < 150_000
+
+
+def _post_queries(client, url, data, **kwargs) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, **kwargs)
+    return len(queries), response.status_code
+
+
+def _sizes(org):
+    """A small and a large evaluation; the busiest question of the large one has 100 comments."""
+    small = _build(org, per_section=2, sections=2, comments=2)
+    large = _build(org, per_section=30, sections=8, comments=0)
+    for _ in range(100):
+        ReviewCommentFactory(evaluation=large["evaluation"], question=large["questions"][0])
+    return small, large
+
+
+def test_a_thread_costs_the_same_queries_whatever_the_number_of_questions_and_comments(reviewer_client, org):
+    small, large = _sizes(org)
+    counts = [
+        _queries(
+            reviewer_client,
+            reverse("review_comments", args=[built["evaluation"].public_id, built["questions"][0].pk]),
+        )
+        for built in (small, large)
+    ]
+    assert counts[0] == counts[1]
+
+
+def test_a_comment_costs_the_same_queries_whatever_the_number_of_questions_and_comments(reviewer_client, org):
+    small, large = _sizes(org)
+    counts = []
+    for built in (small, large):
+        url = reverse("review_comments", args=[built["evaluation"].public_id, built["questions"][0].pk])
+        queries, status = _post_queries(
+            reviewer_client, url, {"body": "Which sites?"}, headers={"HX-Request": "true"}
+        )
+        assert status == 200
+        counts.append(queries)
+    assert counts[0] == counts[1]
+    assert ReviewComment.objects.filter(body="Which sites?").count() == 2
+
+
+def test_a_clarification_costs_the_same_queries_whatever_the_number_of_questions_and_comments(
+    reviewer_client, org
+):
+    small, large = _sizes(org)
+    counts = []
+    for built in (small, large):
+        evaluation = built["evaluation"]
+        data = {
+            "questions": [q.pk for q in built["questions"][:2]],
+            "message": "Which model version?",
+            "section": "part-0",
+        }
+        queries, status = _post_queries(
+            reviewer_client, reverse("review_clarification", args=[evaluation.public_id]), data
+        )
+        assert status == 302
+        counts.append(queries)
+        evaluation.refresh_from_db()
+        assert evaluation.status == S.CHANGES_REQUESTED
+    assert counts[0] == counts[1]
+
+
+def test_a_refused_clarification_costs_the_same_queries_whatever_the_size(reviewer_client, org):
+    small, large = _sizes(org)
+    counts = []
+    for built in (small, large):
+        url = reverse("review_clarification", args=[built["evaluation"].public_id])
+        queries, status = _post_queries(reviewer_client, url, {"message": "Why?", "section": "part-0"})
+        assert status == 200
+        counts.append(queries)
+    assert counts[0] == counts[1]
+
+
+def test_every_filter_and_section_costs_the_same_queries_whatever_the_size(reviewer_client, reviewer, org):
+    small, large = _sizes(org)
+    for built in (small, large):
+        ReviewerAssignmentFactory(
+            evaluation=built["evaluation"], reviewer=reviewer, section=built["sections"][1]
+        )
+    for show in ("findings", "unanswered", "changed", "carried", "mine", "comments"):
+        assert _queries(reviewer_client, _url(small["evaluation"], show=show)) == _queries(
+            reviewer_client, _url(large["evaluation"], show=show)
+        ), show
+    assert _queries(reviewer_client, _url(small["evaluation"], section="part-1")) == _queries(
+        reviewer_client, _url(large["evaluation"], section="part-1")
+    )
+
+
+def test_a_questions_address_costs_the_same_queries_whatever_the_size(reviewer_client, org):
+    small, large = _sizes(org)
+    counts = []
+    for built in (small, large):
+        url = built["evaluation"].get_question_url(built["questions"][-1].pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert reviewer_client.get(url).status_code == 302
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

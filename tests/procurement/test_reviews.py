@@ -112,6 +112,25 @@ def test_assign_and_sign_off_views(officer_client, reviewer_client, reviewer, ev
     assert "Signed off" in reviewer_client.get(evaluation.get_absolute_url()).content.decode()
 
 
+def test_a_reviewer_signs_off_the_section_from_the_workspace_and_stays_on_it(
+    reviewer_client, reviewer, evaluation, answer
+):
+    section = answer.question.section
+    assignment = ReviewerAssignmentFactory(evaluation=evaluation, reviewer=reviewer, section=section)
+    workspace = reverse("review_workspace", args=[evaluation.public_id]) + f"?section={section.key}"
+    assert "Sign off this section" in reviewer_client.get(workspace).content.decode()
+    response = reviewer_client.post(
+        _url("section_sign_off", evaluation), {"assignment": assignment.pk, "section": section.key}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == workspace
+    assignment.refresh_from_db()
+    assert assignment.signed_off_at is not None
+    body = reviewer_client.get(workspace).content.decode()
+    assert "Sign off this section" not in body
+    assert "Signed off</span> this section" in body
+
+
 def test_assign_view_refusals(client, reviewer_client, outsider_client, officer_client, reviewer, evaluation):
     url = _url("reviewer_assign", evaluation)
     assert officer_client.get(url).status_code == 405
@@ -150,24 +169,27 @@ def test_comment_on_a_question_of_another_template_is_refused(evaluation, review
 
 
 def test_comment_view(reviewer_client, client, outsider_client, evaluation, answer):
-    url = _url("comment_add", evaluation)
-    data = {"question": answer.question_id, "body": "Please cite the BAA clause."}
-    assert reviewer_client.get(url).status_code == 405
+    # Comments are added beside the question in the review workspace.
+    url = reverse("review_comments", args=[evaluation.public_id, answer.question_id])
+    data = {"body": "Please cite the BAA clause."}
     assert client.post(url, data).status_code == 302
     assert outsider_client.post(url, data).status_code == 404
     assert not ReviewComment.objects.exists()
-    assert reviewer_client.post(url, data).status_code == 302
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == evaluation.get_question_url(answer.question_id)
     assert ReviewComment.objects.get().is_visible_to_vendor is False
-    body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    body = reviewer_client.get(url).content.decode()
     assert "Please cite the BAA clause." in body
     assert "Internal" in body
 
 
 def test_empty_comment_reports_an_error(reviewer_client, evaluation, answer):
     response = reviewer_client.post(
-        _url("comment_add", evaluation), {"question": answer.question_id, "body": ""}
+        reverse("review_comments", args=[evaluation.public_id, answer.question_id]), {"body": ""}
     )
     assert response.status_code == 200
+    assert "Write the comment before saving it." in response.content.decode()
     assert not ReviewComment.objects.exists()
 
 
@@ -217,13 +239,13 @@ def test_reviewer_sees_what_changed_after_clarification(evaluation, answer, revi
     row = block.rows[0]
     assert row.changed_since_clarification
     assert row.snapshot_display["text"] == "60 days"
-    body = reviewer_client.get(evaluation.get_absolute_url()).content.decode()
+    body = reviewer_client.get(reverse("review_workspace", args=[evaluation.public_id])).content.decode()
     assert "Changed" in body
     assert "60 days" in body
 
 
 def test_clarification_view(reviewer_client, client, outsider_client, evaluation, answer):
-    url = _url("clarification_request", evaluation)
+    url = _url("review_clarification", evaluation)
     data = {"questions": [answer.question_id], "message": "Please confirm."}
     assert reviewer_client.get(url).status_code == 405
     assert client.post(url, data).status_code == 302
@@ -235,7 +257,7 @@ def test_clarification_view(reviewer_client, client, outsider_client, evaluation
 
 
 def test_clarification_view_needs_a_question(reviewer_client, evaluation, answer):
-    response = reviewer_client.post(_url("clarification_request", evaluation), {"message": "Hm"})
+    response = reviewer_client.post(_url("review_clarification", evaluation), {"message": "Hm"})
     assert response.status_code == 200
     assert "questions" in response.context["clarification_form"].errors
     evaluation.refresh_from_db()

@@ -49,7 +49,7 @@ def test_panel_shows_score_tier_sections_and_findings_critical_first(reviewer_cl
     assert "tier-critical" in html
     assert 'data-width="100.0"' in html
     will_sign = evaluation.template.questions.get(key="baa.will_sign")
-    assert f'href="/evaluations/{evaluation.public_id}/#q-{will_sign.pk}"' in html
+    assert f'href="/evaluations/{evaluation.public_id}/questions/{will_sign.pk}/"' in html
     assert "every 2s" not in html  # finished: no more polling
     assert "<html" not in html  # the fragment alone
     assert html.index('data-finding="knockout:baa.will_sign"') < html.index(

@@ -347,20 +347,22 @@ TARGETS: dict[str, Target] = {
     ),
     "section_sign_off": Target(
         lambda w: _r("section_sign_off", w.review.public_id),
-        lambda w: {"assignment": value(w.assignment.pk)},
+        # "section" is sent from the review workspace, to come back to the section signed off.
+        lambda w: {"assignment": value(w.assignment.pk), "section": value(w.comment_question.section.key)},
         refused=frozenset({404}),
     ),
-    "comment_add": Target(
-        lambda w: _r("comment_add", w.review.public_id),
-        lambda w: {
-            "question": value(w.comment_question.pk),
-            "body": value("Please explain."),
-            "is_visible_to_vendor": value("on"),
-        },
+    "review_comments": Target(
+        lambda w: _r("review_comments", w.review.public_id, w.comment_question.pk),
+        lambda w: {"body": value("Please explain."), "is_visible_to_vendor": value("on")},
     ),
-    "clarification_request": Target(
-        lambda w: _r("clarification_request", w.review.public_id),
-        lambda w: {"questions": many(w.comment_question.pk), "message": value("Say more.")},
+    "review_clarification": Target(
+        lambda w: _r("review_clarification", w.review.public_id),
+        lambda w: {
+            "questions": many(w.comment_question.pk),
+            "message": value("Say more."),
+            "section": value(w.comment_question.section.key),
+            "show": value("all", "findings", "mine"),
+        },
     ),
     "decision_record": Target(
         lambda w: _r("decision_record", w.review.public_id),
@@ -998,8 +1000,8 @@ def test_every_form_of_the_product_is_fuzzed():
         "DueDateForm": "evaluation_due_date",
         "BulkActionForm": "evaluation_bulk",
         "AssignmentForm": "reviewer_assign",
-        "CommentForm": "comment_add",
-        "ClarificationForm": "clarification_request",
+        "CommentForm": "review_comments",
+        "ClarificationForm": "review_clarification",
         "DecisionForm": "decision_record",
         "TemplateForm": "template_create",
         "CloneForm": "template_clone",

@@ -355,6 +355,9 @@ ROUTES: dict[str, Route] = {
     "evaluation_list": Route(VIEW),
     "evaluation_create": Route(RUN, GP),
     "evaluation_detail": Route(VIEW, url=evaluation),
+    # A question's lasting address redirects to the review workspace at the question.
+    "evaluation_question": Route(VIEW, url=evaluation_question, ok={GET: {302}}),
+    "evaluation_timeline": Route(VIEW, url=evaluation),
     "evaluation_workbook": Route(VIEW, url=evaluation),
     # Archiving needs RUN_EVALUATIONS (each manual move names its own permission).
     "evaluation_move": Route(RUN, PO, url=evaluation, data={"to_status": Evaluation.Status.ARCHIVED}),
@@ -373,12 +376,6 @@ ROUTES: dict[str, Route] = {
     ),
     "reviewer_assign": Route(RUN, PO, url=evaluation),
     "section_sign_off": Route(REVIEW, PO, url=evaluation, data=lambda w: {"assignment": w.assignment_pk}),
-    "comment_add": Route(
-        REVIEW, PO, url=evaluation, data=lambda w: {"question": w.comment_question_pk, "body": "Intruder"}
-    ),
-    "clarification_request": Route(
-        REVIEW, PO, url=evaluation, data=lambda w: {"questions": [w.comment_question_pk], "message": "x"}
-    ),
     "review_workspace": Route(VIEW, url=evaluation),
     "review_clarification": Route(
         REVIEW, PO, url=evaluation, data=lambda w: {"questions": [w.comment_question_pk], "message": "x"}
