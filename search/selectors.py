@@ -84,7 +84,7 @@ def search(*, organization: Organization, query: str, per_kind: int = PER_KIND) 
 
 
 def _question_url(evaluation: Evaluation, question_id: int) -> str:
-    return f"{evaluation.get_absolute_url()}#q-{question_id}"
+    return evaluation.get_question_url(question_id)
 
 
 def _answer_context(evaluation: Evaluation, question) -> str:
@@ -250,7 +250,8 @@ def _hit(kind, rank, _position, title, snippet, public_id, question_id, key, *co
     if kind == "comment":
         where += f" · {f'{first_name} {last_name}'.strip() or username}"
     prompt = mark_safe(escape(title))  # noqa: S308 - escaped
-    return Hit(kind, prompt, where, marked(snippet), f"{url}#q-{question_id}", rank)
+    question_url = reverse("evaluation_question", args=[public_id, question_id])
+    return Hit(kind, prompt, where, marked(snippet), question_url, rank)
 
 
 # ---------------------------------------------------------------------------------------------

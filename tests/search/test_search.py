@@ -50,7 +50,7 @@ def test_it_finds_an_answer_and_links_to_its_question(org, evaluation):
     [hit] = search(organization=org, query="calibration")
 
     assert hit.kind == "answer"
-    assert hit.url == f"/evaluations/{evaluation.public_id}/#q-{question.pk}"
+    assert hit.url == f"/evaluations/{evaluation.public_id}/questions/{question.pk}/"
     assert hit.title == "How do you monitor drift?"
     assert "<mark>calibration</mark>" in hit.snippet
     assert hit.context == f"ChestScan 2.1 by Acme Imaging · {question.key}"
@@ -65,7 +65,7 @@ def test_it_finds_vendors_products_evaluations_and_comments(org, evaluation):
     hits = search(organization=org, query="pneumothorax")
     assert sorted(h.kind for h in hits) == ["comment", "product"]
     comment = next(h for h in hits if h.kind == "comment")
-    assert comment.url.endswith(f"#q-{question.pk}")
+    assert comment.url.endswith(f"/questions/{question.pk}/")
     assert "<mark>pneumothorax</mark>" in comment.snippet
     author = comment_row.author.get_full_name() or str(comment_row.author)
     assert comment.context == f"ChestScan 2.1 by Acme Imaging · {question.key} · {author}"
@@ -223,7 +223,7 @@ def _answers_written_days_ago(evaluation, *texts_and_days):
             value=text,
             updated_at=timezone.now() - timedelta(days=days),
         )
-        urls.append(f"{evaluation.get_absolute_url()}#q-{question.pk}")
+        urls.append(evaluation.get_question_url(question.pk))
     return urls
 
 
@@ -287,7 +287,7 @@ def test_the_page_shows_ranked_results_with_links(reviewer_client, org, evaluati
     assert response.status_code == 200
     body = response.content.decode()
     assert "1 result for “calibration”." in body
-    assert f'href="/evaluations/{evaluation.public_id}/#q-{question.pk}"' in body
+    assert f'href="/evaluations/{evaluation.public_id}/questions/{question.pk}/"' in body
 
 
 def test_a_query_of_only_little_words_or_operators_shows_no_results(officer_client, org, evaluation):
