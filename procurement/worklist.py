@@ -1,8 +1,9 @@
 """My tasks: the read model of one member's open work in one organization.
 
-Five kinds, each one query whatever their number: parts assigned to me to review or sign off,
-clarifications the vendor has answered that I asked for, decisions on evaluations I own, and the
-conditions of approval I own, and the remediation items I own or must now accept or reject.
+Five kinds, each one query whatever their number (two for only the first few: the rows and the
+counts): parts assigned to me to review or sign off, clarifications the vendor has answered that I
+asked for, decisions on evaluations I own, the conditions of approval I own, and the remediation
+items I own or must now accept or reject.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.roles import Perm, role_has_perm
@@ -57,11 +58,11 @@ SECTIONS = (
 
 @dataclass(frozen=True)
 class Worklist:
-    tasks: list[Task]
+    """The tasks shown (all of them, or the first few, most urgent first) and how many there are."""
 
-    @property
-    def overdue_count(self) -> int:
-        return sum(task.is_overdue for task in self.tasks)
+    tasks: list[Task]
+    total: int
+    overdue_count: int
 
     def sections(self) -> list[tuple[str, str, list[Task]]]:
         return [(kind, label, [t for t in self.tasks if t.kind == kind]) for kind, label in SECTIONS]
@@ -89,12 +90,42 @@ def _order(task: Task) -> tuple:
 
 
 def my_tasks(
-    *, user: User, organization: Organization, role: str, today: datetime.date | None = None
+    *,
+    user: User,
+    organization: Organization,
+    role: str,
+    today: datetime.date | None = None,
+    first: int | None = None,
 ) -> Worklist:
-    """One member's open tasks in one organization, overdue first; `role` is their role there."""
+    """One member's open tasks in one organization, overdue first; `role` is their role there.
+
+    With `first`, only that many of the most urgent are loaded (the dashboard's panel), while the
+    counts still cover them all: a member with hundreds of tasks does not pay for building each.
+    """
     today = today or timezone.localdate()
     tasks: list[Task] = []
+    total = overdue = 0
+    for queryset, due, to_task in _open_work(user=user, organization=organization, role=role):
+        if first is None:
+            rows = list(queryset)
+            kind_tasks = [to_task(row, today) for row in rows]
+            total += len(kind_tasks)
+            overdue += sum(task.is_overdue for task in kind_tasks)
+        else:
+            # Overdue first, then the nearest date, then no date: the order of due dates, nulls last.
+            nearest = queryset.order_by(F(due).asc(nulls_last=True), "pk")[:first]
+            kind_tasks = [to_task(row, today) for row in nearest]
+            counts = queryset.aggregate(n=Count("pk"), late=Count("pk", filter=Q(**{f"{due}__lt": today})))
+            total += counts["n"]
+            overdue += counts["late"]
+        tasks.extend(kind_tasks)
+    ordered = sorted(tasks, key=_order)
+    return Worklist(tasks=ordered if first is None else ordered[:first], total=total, overdue_count=overdue)
 
+
+def _open_work(*, user: User, organization: Organization, role: str) -> list[tuple]:
+    """Each kind of task open for the member: its rows, the field of their due date, and its task."""
+    work: list[tuple] = []
     if role_has_perm(role, Perm.REVIEW):
         assignments = (
             ReviewerAssignment.objects.for_org(organization)
@@ -103,22 +134,6 @@ def my_tasks(
             .select_related("evaluation__product__vendor", "section")
             .only(*_shown("section__title"))
         )
-        for a in assignments:
-            part = a.section.title if a.section_id else "The whole questionnaire"
-            ready = a.evaluation.status in IN_REVIEW
-            tasks.append(
-                Task(
-                    kind="review",
-                    title=f"{'Sign off' if ready else 'Review'}: {part}",
-                    detail="Submitted, ready for sign-off"
-                    if ready
-                    else f"Waiting for the vendor ({a.evaluation.get_status_display().lower()})",
-                    evaluation=a.evaluation,
-                    due_date=a.evaluation.due_date,
-                    url=f"{a.evaluation.get_absolute_url()}#reviewers-heading",
-                    today=today,
-                )
-            )
         # Answered in the latest submission, while the evaluation is back in review.
         clarifications = (
             ClarificationRequest.objects.for_org(organization)
@@ -131,19 +146,10 @@ def my_tasks(
             .select_related("evaluation__product__vendor", "question")
             .only(*_shown("message", "question__prompt"))
         )
-        for c in clarifications:
-            tasks.append(
-                Task(
-                    kind="clarification",
-                    title=f"Answered: {c.question.prompt}",
-                    detail=f"You asked: {c.message}",
-                    evaluation=c.evaluation,
-                    due_date=c.evaluation.due_date,
-                    url=c.evaluation.get_question_url(c.question_id),
-                    today=today,
-                )
-            )
-
+        work += [
+            (assignments, "evaluation__due_date", _review_task),
+            (clarifications, "evaluation__due_date", _clarification_task),
+        ]
     if role_has_perm(role, Perm.DECIDE):
         decisions = (
             Evaluation.objects.for_org(organization)
@@ -151,37 +157,13 @@ def my_tasks(
             .select_related("product__vendor")
             .only(*_shown(via=""))
         )
-        for e in decisions:
-            tasks.append(
-                Task(
-                    kind="decision",
-                    title="Record the decision",
-                    detail=e.get_status_display(),
-                    evaluation=e,
-                    due_date=e.due_date,
-                    url=f"{e.get_absolute_url()}#decision-heading",
-                    today=today,
-                )
-            )
-
+        work.append((decisions, "due_date", _decision_task))
     conditions = (
         DecisionCondition.objects.for_org(organization)
         .filter(owner=user, completed_at__isnull=True, remediation_items__isnull=True)
         .select_related("evaluation__product__vendor")
         .only(*_shown("description", "due_date"))
     )
-    for c in conditions:
-        tasks.append(
-            Task(
-                kind="condition",
-                title=c.description,
-                detail="Condition of approval",
-                evaluation=c.evaluation,
-                due_date=c.due_date,
-                url=f"{c.evaluation.get_absolute_url()}#conditions-heading",
-                today=today,
-            )
-        )
     # Items on my desk: ours to do (I own them) or answered by the vendor on an evaluation I own.
     # Items opened for a condition are listed here rather than twice.
     items = (
@@ -195,17 +177,69 @@ def my_tasks(
         .select_related("evaluation__product__vendor")
         .only(*_shown("public_id", "title", "status", "due_date"))
     )
-    for item in items:
-        answered = item.status == RemediationItem.Status.VENDOR_RESPONDED
-        tasks.append(
-            Task(
-                kind="remediation",
-                title=item.title,
-                detail="The vendor responded: accept or reject" if answered else "Remediation item you own",
-                evaluation=item.evaluation,
-                due_date=item.due_date,
-                url=item.get_absolute_url(),
-                today=today,
-            )
-        )
-    return Worklist(tasks=sorted(tasks, key=_order))
+    return [*work, (conditions, "due_date", _condition_task), (items, "due_date", _remediation_task)]
+
+
+def _review_task(a: ReviewerAssignment, today: datetime.date) -> Task:
+    part = a.section.title if a.section_id else "The whole questionnaire"
+    ready = a.evaluation.status in IN_REVIEW
+    return Task(
+        kind="review",
+        title=f"{'Sign off' if ready else 'Review'}: {part}",
+        detail="Submitted, ready for sign-off"
+        if ready
+        else f"Waiting for the vendor ({a.evaluation.get_status_display().lower()})",
+        evaluation=a.evaluation,
+        due_date=a.evaluation.due_date,
+        url=f"{a.evaluation.get_absolute_url()}#reviewers-heading",
+        today=today,
+    )
+
+
+def _clarification_task(c: ClarificationRequest, today: datetime.date) -> Task:
+    return Task(
+        kind="clarification",
+        title=f"Answered: {c.question.prompt}",
+        detail=f"You asked: {c.message}",
+        evaluation=c.evaluation,
+        due_date=c.evaluation.due_date,
+        url=c.evaluation.get_question_url(c.question_id),
+        today=today,
+    )
+
+
+def _decision_task(e: Evaluation, today: datetime.date) -> Task:
+    return Task(
+        kind="decision",
+        title="Record the decision",
+        detail=e.get_status_display(),
+        evaluation=e,
+        due_date=e.due_date,
+        url=f"{e.get_absolute_url()}#decision-heading",
+        today=today,
+    )
+
+
+def _condition_task(c: DecisionCondition, today: datetime.date) -> Task:
+    return Task(
+        kind="condition",
+        title=c.description,
+        detail="Condition of approval",
+        evaluation=c.evaluation,
+        due_date=c.due_date,
+        url=f"{c.evaluation.get_absolute_url()}#conditions-heading",
+        today=today,
+    )
+
+
+def _remediation_task(item: RemediationItem, today: datetime.date) -> Task:
+    answered = item.status == RemediationItem.Status.VENDOR_RESPONDED
+    return Task(
+        kind="remediation",
+        title=item.title,
+        detail="The vendor responded: accept or reject" if answered else "Remediation item you own",
+        evaluation=item.evaluation,
+        due_date=item.due_date,
+        url=item.get_absolute_url(),
+        today=today,
+    )

@@ -11,7 +11,7 @@ from accounts.access import member_required
 from procurement import portfolio
 from procurement.models import Evaluation
 from procurement.portfolio_charts import portfolio_charts
-from procurement.views.worklist import worklist_of
+from procurement.views.worklist import PANEL_SIZE, worklist_of
 
 
 @login_required
@@ -31,6 +31,6 @@ def dashboard_for_member(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "charts": portfolio_charts(request.organization, counts),
         "recent": recent[:10],
-        "worklist": worklist_of(request),
+        "worklist": worklist_of(request, first=PANEL_SIZE),
     }
     return render(request, "procurement/dashboard.html", context)

@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 PAGE_SIZE = 25
 
 
-def worklist_of(request: HttpRequest):
-    return my_tasks_for(user=request.user, organization=request.organization, role=request.membership.role)
+PANEL_SIZE = 5
+
+
+def worklist_of(request: HttpRequest, *, first: int | None = None):
+    return my_tasks_for(
+        user=request.user, organization=request.organization, role=request.membership.role, first=first
+    )
 
 
 @member_required(Perm.VIEW)

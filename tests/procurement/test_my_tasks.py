@@ -93,6 +93,29 @@ def test_overdue_tasks_come_first_then_the_nearest_due_date(org, officer):
     assert {t.evaluation for t in worklist.tasks} == {later, undated, overdue, sooner}
 
 
+def test_the_first_few_are_the_most_urgent_of_every_kind_and_the_counts_cover_them_all(org, officer):
+    later = _evaluation(org, officer, due=_days(9), name="Later")
+    _evaluation(org, officer, status=S.UNDER_REVIEW, name="Undated")
+    _evaluation(org, officer, due=_days(-2), name="Overdue")
+    _evaluation(org, officer, due=_days(1), name="Sooner")
+    DecisionConditionFactory(evaluation=later, owner=officer, due_date=_days(-10), description="Bias audit")
+    DecisionConditionFactory(evaluation=later, owner=officer, due_date=_days(4), description="Drift plan")
+    DecisionConditionFactory(evaluation=later, owner=officer, description="Undated condition")
+
+    every = _worklist(officer, org, Role.OFFICER)
+    first = my_tasks(user=officer, organization=org, role=Role.OFFICER, today=TODAY, first=3)
+
+    assert [(t.kind, t.title, t.due_date) for t in first.tasks] == [
+        ("condition", "Bias audit", _days(-10)),
+        ("decision", "Record the decision", _days(-2)),
+        ("decision", "Record the decision", _days(1)),
+    ]
+    assert [(t.kind, t.title, t.due_date) for t in every.tasks][:3] == [
+        (t.kind, t.title, t.due_date) for t in first.tasks
+    ]
+    assert (first.total, first.overdue_count) == (every.total, every.overdue_count) == (7, 2)
+
+
 def test_decisions_are_only_for_owners_whose_role_decides(org, officer, compliance_lead):
     _evaluation(org, compliance_lead)
     _evaluation(org, officer, status=S.IN_PROGRESS)
@@ -158,6 +181,8 @@ def test_the_dashboard_panel_shows_the_first_five(officer_client, org, officer):
     panel = body[body.index('id="my-tasks-panel-heading"') :].split("</section>")[0]
     assert 'id="my-tasks-panel-heading">My tasks <span class="badge text-bg-secondary">7</span>' in panel
     assert panel.count("Record the decision") == 5
+    assert response.context["worklist"].total == 7
+    assert len(response.context["worklist"].tasks) == 5
     assert "Product 4 2.1" in panel
     assert "Product 5 2.1" not in panel
 
