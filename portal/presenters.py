@@ -46,13 +46,30 @@ class QuestionView:
     pending: bool = False  # prefilled and not yet confirmed
     prefill_display: str = ""
 
-    @property
-    def dom_id(self) -> str:
-        return f"q-{self.question.pk}"
+    def __post_init__(self) -> None:
+        # Strings, not the integer id: the template language formats every integer it prints
+        # through the locale machinery, and these appear a dozen times in each question.
+        self.dom_id = f"q-{self.question.pk}"
+        self.field = f"q{self.question.pk}"
 
     @property
-    def document_type_choices(self) -> tuple[tuple[str, str], ...]:
-        return DOCUMENT_TYPES
+    def choice_inputs(self) -> list[dict[str, Any]]:
+        """The radio buttons or checkboxes of a choice question: id, value, label, whether ticked."""
+        chosen = self.value if isinstance(self.value, list) else [self.value]
+        return [
+            {
+                "id": f"{self.dom_id}-{n}",
+                "value": choice.get("value"),
+                "label": choice.get("label"),
+                "checked": choice.get("value") in chosen,
+            }
+            for n, choice in enumerate(self.question.choices, start=1)
+        ]
+
+    @property
+    def document_type_options(self) -> list[tuple[str, str, bool]]:
+        expected = self.expected_document_type
+        return [(value, label, value == expected) for value, label in DOCUMENT_TYPES]
 
     @property
     def expected_document_type(self) -> str:
