@@ -173,11 +173,9 @@ def answer_save_in_context(
     locked = _lock_for_vendor_change(evaluation=evaluation, question=question, invite=invite)
     # Every save of this evaluation holds its row lock (above), so the answers read now cannot
     # change before this transaction ends; no second lock on the answer row is needed.
+    # Who saved an answer is read only for a conflict's message (lazily, then): not on every save.
     before = {
-        a.question_id: a
-        for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True).select_related(
-            "updated_by_contact", "updated_by_user"
-        )
+        a.question_id: a for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True)
     }
     answer = before.get(question.pk)
     stored_version = answer.version if answer is not None else 0
