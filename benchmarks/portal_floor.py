@@ -120,12 +120,20 @@ def main() -> int:
             vendors, _ = load.build(args.clients, seed=1)
             from django.db import connections
 
-            from procurement.models import Answer
+            from procurement.models import Answer, Evaluation
 
             clients = []
             for v in vendors:
-                text = next(q for q in v["questions"] if q["kind"] == "text")
-                clients.append({"token": v["token"], "key": text["key"], "pk": text["pk"], "evaluation": v})
+                text, other = [q for q in v["questions"] if q["kind"] == "text"][:2]
+                clients.append(
+                    {
+                        "token": v["token"],
+                        "key": text["key"],
+                        "pk": text["pk"],
+                        "evaluation": v,
+                        "floor_question": other["pk"],
+                    }
+                )
             connections.close_all()
             log_path = Path(tmp) / "gunicorn.log"
             floor_log = Path(tmp) / "floor.log"
@@ -155,16 +163,23 @@ def main() -> int:
                 for c in clients:
                     c["csrf"] = load.CSRF_RE.search(c["last"]).group(1)
                 asyncio.run(_hammer(port, clients, 1.0, _save_request))  # warm-up; creates the answers
-                answers = {
-                    a.evaluation_id: a.pk
-                    for a in Answer.objects.filter(
-                        evaluation_id__in=[c["evaluation"]["evaluation"] for c in clients],
-                        question_id__in=[c["pk"] for c in clients],
+                # The floor updates an answer of its own in each evaluation: were it the answer the
+                # autosave writes, every floor round would move that answer's version and the
+                # product's next save would be refused as a conflict.
+                evaluations = Evaluation.objects.in_bulk([c["evaluation"]["evaluation"] for c in clients])
+                floor_rows = Answer.objects.bulk_create(
+                    Answer(
+                        organization_id=evaluations[c["evaluation"]["evaluation"]].organization_id,
+                        evaluation_id=c["evaluation"]["evaluation"],
+                        question_id=c["floor_question"],
+                        value="floor",
+                        version=1,
                     )
-                }
+                    for c in clients
+                )
                 connections.close_all()
-                for c in clients:
-                    c["answer"] = answers[c["evaluation"]["evaluation"]]
+                for c, row in zip(clients, floor_rows, strict=True):
+                    c["answer"] = row.pk
                 page_size = 0
 
                 def bytes_request(client):
@@ -173,7 +188,6 @@ def main() -> int:
                 def update_request(client):
                     return "POST", f"/update?pk={client['answer']}", {}, b""
 
-                sizes: list[int] = []
                 _, sizes = asyncio.run(_hammer(port, clients, 1.0, _page_request))
                 page_size = int(statistics.median(sizes))
                 asyncio.run(_hammer(floor_port, clients, 1.0, bytes_request))
