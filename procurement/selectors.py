@@ -64,7 +64,14 @@ class EvaluationSnapshot:
     # -- structure ---------------------------------------------------------------------------
 
     def questions_of(self, section: Section) -> list[Question]:
-        return [q for q in self.questions if q.section_id == section.pk]
+        # Grouped once per snapshot: pages ask section by section, and each scan was of every question.
+        grouped = self.__dict__.get("_questions_by_section")
+        if grouped is None:
+            grouped = {}
+            for question in self.questions:
+                grouped.setdefault(question.section_id, []).append(question)
+            self.__dict__["_questions_by_section"] = grouped
+        return list(grouped.get(section.pk, ()))
 
     def visible_questions_of(self, section: Section) -> list[Question]:
         return [q for q in self.questions_of(section) if self.state.is_visible(q)]
