@@ -9,6 +9,7 @@ believes (for the scheme); the client address itself is read by accounts.client.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from gunicorn.glogging import Logger
@@ -40,3 +41,13 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker) -> None:
+    """Moves everything loaded at start (Django, the apps, the URLconf) out of the collector's reach.
+
+    Those objects live as long as the worker, yet every full collection walked them all again:
+    under load that cost every request a share of its time. Garbage left from start goes first.
+    """
+    gc.collect()
+    gc.freeze()

@@ -3,14 +3,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dd_perf .venv/bin/python benchmarks/portal_floor.py
     .venv/bin/python benchmarks/portal_floor.py --clients 8 --seconds 15 --workers 2 --threads 4
 
-Prepares evaluations of the library's 238-question template (as `load_autosave.py` does), then runs,
-one after the other on the same gunicorn configuration with the production settings:
+Prepares evaluations of the library's 238-question template (as `load_autosave.py` does), then runs
+on the same gunicorn configuration with the production settings:
 
 1. the vendor page (`GET /v/<token>/`) and the floor answering as many prebuilt bytes;
 2. the autosave of a text answer (`POST /v/<token>/q/<key>/`, htmx) and the floor running one ORM
    UPDATE of an answer per request;
 
-each for --seconds with --clients keep-alive connections, and prints requests per second, the
+each for --seconds in all with --clients keep-alive connections, the product and its floor
+alternating in --rounds short rounds (both servers stay up), and prints requests per second, the
 ratio floor / product beside its target, and the workers' resident memory afterwards.
 """
 
@@ -34,6 +35,7 @@ import load_autosave as load
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dd_perf"
 PAGE_TARGET = 20.0
 SAVE_TARGET = 5.0
+CONFLICTS = [0]  # autosaves refused as conflicts: the figure is of saves only when this stays 0
 
 
 async def _hammer(port: int, clients: list[dict], seconds: float, make_request) -> tuple[int, list[int]]:
@@ -52,7 +54,14 @@ async def _hammer(port: int, clients: list[dict], seconds: float, make_request) 
                 response = await conn.request(method, path, headers, body)
                 if response.status != 200:
                     raise RuntimeError(f"{method} {path.split('/')[1]}…: HTTP {response.status}")
-                client["last"] = response.text
+                if port == client.get("port"):
+                    # The product's last answer carries the version the next autosave must send.
+                    client["last"] = response.text
+                    if "Someone else changed this answer" in client["last"]:
+                        CONFLICTS[0] += 1
+                    match = re.search(rf'name="q{client["pk"]}-version" value="(\d+)"', client["last"])
+                    if match:
+                        client["version"] = int(match.group(1))
                 sizes.append(len(response.body))
                 done += 1
         finally:
@@ -68,10 +77,6 @@ def _page_request(client: dict):
 
 
 def _save_request(client: dict):
-    last = client.get("last", "")
-    match = re.search(rf'name="q{client["pk"]}-version" value="(\d+)"', last)
-    if match:
-        client["version"] = int(match.group(1))
     client["n"] = client.get("n", 0) + 1
     body = urlencode(
         {
@@ -100,6 +105,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5, help="alternations of product and floor")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -114,53 +120,67 @@ def main() -> int:
             vendors, _ = load.build(args.clients, seed=1)
             from django.db import connections
 
-            from procurement.models import Answer
+            from procurement.models import Answer, Evaluation
 
             clients = []
             for v in vendors:
-                text = next(q for q in v["questions"] if q["kind"] == "text")
-                clients.append({"token": v["token"], "key": text["key"], "pk": text["pk"], "evaluation": v})
+                text, other = [q for q in v["questions"] if q["kind"] == "text"][:2]
+                clients.append(
+                    {
+                        "token": v["token"],
+                        "key": text["key"],
+                        "pk": text["pk"],
+                        "evaluation": v,
+                        "floor_question": other["pk"],
+                    }
+                )
             connections.close_all()
             log_path = Path(tmp) / "gunicorn.log"
+            floor_log = Path(tmp) / "floor.log"
             results: dict[str, float] = {}
             rss: list[float] = []
 
-            # The product.
+            # The product and the floor run side by side on the same gunicorn configuration, and the
+            # measurements alternate in short rounds, so a change in the machine's load during the
+            # run weighs on both sides of each ratio alike.
             port = load.free_port()
             process, server = load.start_gunicorn(env, port, args.workers, args.threads, log_path)
+            floor_port = load.free_port()
+            floor_env = {**env, "PYTHONPATH": str(load.ROOT)}
+            floor_process = None
             try:
+                floor_process, _ = load.start_gunicorn(
+                    floor_env,
+                    floor_port,
+                    args.workers,
+                    args.threads,
+                    floor_log,
+                    app="benchmarks.floor_app:application",
+                )
                 for c in clients:
                     c["port"] = port
                 asyncio.run(_hammer(port, clients, 1.0, _page_request))  # warm-up: templates, caches
                 for c in clients:
                     c["csrf"] = load.CSRF_RE.search(c["last"]).group(1)
-                done, sizes = asyncio.run(_hammer(port, clients, args.seconds, _page_request))
-                results["page"] = _rate(done, args.seconds)
-                page_size = int(statistics.median(sizes))
-                asyncio.run(_hammer(port, clients, 1.0, _save_request))
-                done, _ = asyncio.run(_hammer(port, clients, args.seconds, _save_request))
-                results["save"] = _rate(done, args.seconds)
-                rss = load.worker_rss_mb(process)
-            finally:
-                load.stop_gunicorn(process)
-
-            # The floor, on the same gunicorn configuration.
-            answers = {
-                a.evaluation_id: a.pk
-                for a in Answer.objects.filter(
-                    evaluation_id__in=[c["evaluation"]["evaluation"] for c in clients],
-                    question_id__in=[c["pk"] for c in clients],
+                asyncio.run(_hammer(port, clients, 1.0, _save_request))  # warm-up; creates the answers
+                # The floor updates an answer of its own in each evaluation: were it the answer the
+                # autosave writes, every floor round would move that answer's version and the
+                # product's next save would be refused as a conflict.
+                evaluations = Evaluation.objects.in_bulk([c["evaluation"]["evaluation"] for c in clients])
+                floor_rows = Answer.objects.bulk_create(
+                    Answer(
+                        organization_id=evaluations[c["evaluation"]["evaluation"]].organization_id,
+                        evaluation_id=c["evaluation"]["evaluation"],
+                        question_id=c["floor_question"],
+                        value="floor",
+                        version=1,
+                    )
+                    for c in clients
                 )
-            }
-            connections.close_all()
-            for c in clients:
-                c["answer"] = answers[c["evaluation"]["evaluation"]]
-            port = load.free_port()
-            floor_env = {**env, "PYTHONPATH": str(load.ROOT)}
-            process, _ = load.start_gunicorn(
-                floor_env, port, args.workers, args.threads, log_path, app="benchmarks.floor_app:application"
-            )
-            try:
+                connections.close_all()
+                for c, row in zip(clients, floor_rows, strict=True):
+                    c["answer"] = row.pk
+                page_size = 0
 
                 def bytes_request(client):
                     return "GET", f"/bytes/{page_size}", {}, b""
@@ -168,13 +188,27 @@ def main() -> int:
                 def update_request(client):
                     return "POST", f"/update?pk={client['answer']}", {}, b""
 
-                asyncio.run(_hammer(port, clients, 1.0, bytes_request))
-                done, _ = asyncio.run(_hammer(port, clients, args.seconds, bytes_request))
-                results["bytes"] = _rate(done, args.seconds)
-                done, _ = asyncio.run(_hammer(port, clients, args.seconds, update_request))
-                results["update"] = _rate(done, args.seconds)
+                _, sizes = asyncio.run(_hammer(port, clients, 1.0, _page_request))
+                page_size = int(statistics.median(sizes))
+                asyncio.run(_hammer(floor_port, clients, 1.0, bytes_request))
+                slice_ = args.seconds / args.rounds
+                counts = {"page": 0, "bytes": 0, "save": 0, "update": 0}
+                plan = (
+                    ("page", port, _page_request),
+                    ("bytes", floor_port, bytes_request),
+                    ("save", port, _save_request),
+                    ("update", floor_port, update_request),
+                )
+                for _ in range(args.rounds):
+                    for name, target, make in plan:
+                        done, _ = asyncio.run(_hammer(target, clients, slice_, make))
+                        counts[name] += done
+                results = {name: _rate(done, args.seconds) for name, done in counts.items()}
+                rss = load.worker_rss_mb(process)
             finally:
                 load.stop_gunicorn(process)
+                if floor_process is not None:
+                    load.stop_gunicorn(floor_process)
         finally:
             if created and not args.keep:
                 from django.db import connections
@@ -198,6 +232,7 @@ def main() -> int:
     save_met = "met" if save_ratio <= SAVE_TARGET else "MISSED"
     print(f"  page ratio (floor / product)      {page_ratio:6.1f}x   target <= {PAGE_TARGET:g}x  {page_met}")
     print(f"  autosave ratio (floor / product)  {save_ratio:6.1f}x   target <= {SAVE_TARGET:g}x  {save_met}")
+    print(f"  autosave conflicts   {CONFLICTS[0]:8d} (must be 0: each client saves its own answer)")
     print("  worker RSS after the product's runs: " + " / ".join(f"{r:.0f}" for r in rss) + " MB")
     return 0
 

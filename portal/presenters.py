@@ -46,13 +46,30 @@ class QuestionView:
     pending: bool = False  # prefilled and not yet confirmed
     prefill_display: str = ""
 
-    @property
-    def dom_id(self) -> str:
-        return f"q-{self.question.pk}"
+    def __post_init__(self) -> None:
+        # Strings, not the integer id: the template language formats every integer it prints
+        # through the locale machinery, and these appear a dozen times in each question.
+        self.dom_id = f"q-{self.question.pk}"
+        self.field = f"q{self.question.pk}"
 
     @property
-    def document_type_choices(self) -> tuple[tuple[str, str], ...]:
-        return DOCUMENT_TYPES
+    def choice_inputs(self) -> list[dict[str, Any]]:
+        """The radio buttons or checkboxes of a choice question: id, value, label, whether ticked."""
+        chosen = self.value if isinstance(self.value, list) else [self.value]
+        return [
+            {
+                "id": f"{self.dom_id}-{n}",
+                "value": choice.get("value"),
+                "label": choice.get("label"),
+                "checked": choice.get("value") in chosen,
+            }
+            for n, choice in enumerate(self.question.choices, start=1)
+        ]
+
+    @property
+    def document_type_options(self) -> list[tuple[str, str, bool]]:
+        expected = self.expected_document_type
+        return [(value, label, value == expected) for value, label in DOCUMENT_TYPES]
 
     @property
     def expected_document_type(self) -> str:
@@ -168,6 +185,27 @@ def sections_nav(data: EvaluationSnapshot, state: QuestionnaireState | None = No
     return [_nav_entry(s, *state.progress(grouped.get(s.pk, []))) for s in data.sections]
 
 
+def nav_changes(before: EvaluationSnapshot, after: EvaluationSnapshot, saved: Question) -> list[dict]:
+    """The section counts one save moved, counting again only the sections it can have touched.
+
+    A save changes the completeness of its own question, and the visibility of the questions
+    whose conditions read it, wherever they are: only their sections are counted before and after.
+    """
+    moved = before.state.visible ^ after.state.visible
+    touched = {saved.section_id} | {q.section_id for q in after.questions if q.key in moved}
+    grouped = _by_section([q for q in after.questions if q.section_id in touched])
+    changed = []
+    for section in after.sections:
+        if section.pk not in touched:
+            continue
+        questions = grouped.get(section.pk, [])
+        old = _nav_entry(section, *before.state.progress(questions))
+        new = _nav_entry(section, *after.state.progress(questions))
+        if old != new:
+            changed.append(new)
+    return changed
+
+
 def page_context(invite: Invite, data: EvaluationSnapshot, section, items: list[QuestionView]) -> dict:
     done, total = data.state.progress()
     position = next((i for i, s in enumerate(data.sections) if section and s.pk == section.pk), None)
@@ -209,14 +247,12 @@ def autosave_context(
     except for a table, whose rows the save re-numbers.
     """
     done, total = after.state.progress()
-    before_nav = sections_nav(before)
-    after_nav = sections_nav(after)
     return {
         "invite": invite,
         "token": invite._token,
         "item": item,
         "whole_question": item.question.type == Question.Type.TABLE,
-        "nav_changed": [new for old, new in zip(before_nav, after_nav, strict=True) if old != new],
+        "nav_changed": nav_changes(before, after, item.question),
         "done": done,
         "total": total,
         "percent": percent(done, total),

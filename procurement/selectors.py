@@ -64,7 +64,14 @@ class EvaluationSnapshot:
     # -- structure ---------------------------------------------------------------------------
 
     def questions_of(self, section: Section) -> list[Question]:
-        return [q for q in self.questions if q.section_id == section.pk]
+        # Grouped once per snapshot: pages ask section by section, and each scan was of every question.
+        grouped = self.__dict__.get("_questions_by_section")
+        if grouped is None:
+            grouped = {}
+            for question in self.questions:
+                grouped.setdefault(question.section_id, []).append(question)
+            self.__dict__["_questions_by_section"] = grouped
+        return list(grouped.get(section.pk, ()))
 
     def visible_questions_of(self, section: Section) -> list[Question]:
         return [q for q in self.questions_of(section) if self.state.is_visible(q)]
@@ -239,6 +246,20 @@ def _grouped(rows) -> dict[int, list]:
     return dict(grouped)
 
 
+# Who last changed an answer is shown to the organization; the vendor's screens name only who
+# confirmed a prefilled answer and where it came from (a conflict reads its answer afresh). Each
+# join costs every portal request its planning, so the vendor's read takes only its own.
+_ANSWER_RELATIONS: dict[Audience, tuple[str, ...]] = {
+    "organization": (
+        "updated_by_contact",
+        "updated_by_user",
+        "prefilled_from__template",
+        "confirmed_by_contact",
+    ),
+    "vendor": ("prefilled_from__template", "confirmed_by_contact"),
+}
+
+
 def evaluation_snapshot(
     evaluation: Evaluation,
     *,
@@ -254,7 +275,7 @@ def evaluation_snapshot(
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True).select_related(
-            "updated_by_contact", "updated_by_user", "prefilled_from__template", "confirmed_by_contact"
+            *_ANSWER_RELATIONS[audience]
         )
     }
     files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))

@@ -367,26 +367,33 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     if not token or len(token) > 100:
         return None
     digest = invite_token_hash(token)
-    invite = (
+    # Every portal request starts here, so the query joins no more than the pages read: the
+    # product's vendor is the contact's own in practice, and reused from it below. The hash is
+    # unique, so no ordering is asked for.
+    rows = list(
         Invite.objects.select_related(
             "contact__vendor",
             "evaluation__organization",
             "evaluation__template",
-            "evaluation__product__vendor",
+            "evaluation__product",
         )
         .filter(token_hash=digest)
         # The portal's header links to the vendor's remediation items: counted in the same query.
         .annotate(
             vendor_remediation_items=Coalesce(Subquery(_vendor_item_count, output_field=IntegerField()), 0)
         )
-        .first()
+        .order_by()[:1]
     )
+    invite = rows[0] if rows else None
     # The lookup is by an indexed hash; the comparison guards against any collation surprise and
     # keeps the final check constant-time.
     if invite is None or not hmac.compare_digest(invite.token_hash, digest):
         if not invite_is_throttled(request):
             _count_guess(request)
         return None
+    product = invite.evaluation.product
+    if product.vendor_id == invite.contact.vendor_id:
+        product.vendor = invite.contact.vendor
     now = timezone.now()
     if (
         invite.revoked_at is not None

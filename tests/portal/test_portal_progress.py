@@ -51,3 +51,23 @@ def test_a_section_with_nothing_required_is_never_shown_complete(invite, evaluat
     untouched = _nav_badge(body, "Evidence")
     assert "0/2" in untouched
     assert "text-bg-success" not in untouched
+
+
+def test_a_follow_up_shown_in_another_section_moves_that_sections_count(
+    invite, evaluation, questions, client
+):
+    QuestionFactory(
+        section=questions.second,
+        key="deid.safe_harbor.report",
+        type="long_text",
+        order=9,
+        condition={"question": "deid.method_training", "operator": "equals", "value": "safe_harbor"},
+    )
+    assert "0/2" in _nav_badge(client.get(portal_url(invite)).content.decode(), "Evidence")
+    url = portal_url(invite, f"q/{questions.method.key}/")
+    body = client.post(url, answer_post(questions.method, "safe_harbor"), **HTMX).content.decode()
+    # The follow-up sits in "Evidence", not in the section of the question answered.
+    assert '<span id="nav-count-evidence" class="badge text-bg-light" hx-swap-oob="true">0/3</span>' in body
+    assert "nav-count-intended-use" not in body
+    body = client.post(url, answer_post(questions.method, "unknown", version=1), **HTMX).content.decode()
+    assert '<span id="nav-count-evidence" class="badge text-bg-light" hx-swap-oob="true">0/2</span>' in body
