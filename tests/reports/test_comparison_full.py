@@ -15,7 +15,8 @@ from procurement.models import Answer, Evaluation
 from questionnaires.engine.answers import clean_value
 from questionnaires.models import Question, Template
 from reports.comparison import comparison_context
-from reports.pdf import layout_pdf, render_report_html
+from reports.pdf import render_report_html
+from reports.pdf_engine import layout_pdf
 from tests.factories import EvaluationFactory
 from tests.reports.conftest import laid_out_tables
 

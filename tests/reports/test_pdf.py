@@ -10,7 +10,9 @@ from pypdf import PdfReader
 
 from reports.comparison import comparison_context
 from reports.context import due_diligence_context
-from reports.pdf import RefusedURL, StaticOnlyURLFetcher, render_pdf, render_report_html
+from reports.pdf import render_pdf, render_report_html
+from reports.pdf_engine import StaticOnlyURLFetcher
+from reports.pdf_resources import RefusedURL
 from tests.reports.conftest import build_evaluation
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 from reports.comparison import comparison_context
 from reports.context import due_diligence_context, vendor_answers_context
-from reports.pdf import layout_pdf, render_pdf, render_report_html
+from reports.pdf import render_pdf, render_report_html
+from reports.pdf_engine import layout_pdf
 from tests.reports.conftest import build_evaluation, laid_out_tables
 
 pytestmark = pytest.mark.django_db
