@@ -87,6 +87,10 @@ def new_context(browser, live_server, csp_violations):
     def make():
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(15_000)
+        # Assertions wait as long as actions: CI runs two suites side by side on two cores.
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=15_000)
         context.on("page", watch)
         contexts.append(context)
         return context

@@ -210,8 +210,10 @@ def test_a_reassessment_starts_from_the_last_answers_and_needs_only_the_changes(
         key for _s, key, _t, _p, _b, after in SPECS if after is None
     )
 
-    page.goto(evaluation_url)
+    # The review workspace shows each section's prefilled answers as the vendor left them.
+    page.goto(f"{evaluation_url}review/?section=product")
     expect(page.get_by_text("Prefilled answers: 3 confirmed, 2 changed, 0 not confirmed.")).to_be_visible()
+    page.goto(f"{evaluation_url}review/?section=change")
     expect(page.get_by_text("Prefilled answers: 1 confirmed, 3 changed, 0 not confirmed.")).to_be_visible()
     page.goto(f"/reports/evaluations/{new.public_id}/changes/")
     assert_accessible(page, context="re-assessment changes")
