@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count
+
 from procurement.models import (
     Answer,
     ClarificationRequest,
     Evaluation,
     EvidenceFile,
+    Finding,
     ReviewComment,
+    ReviewerAssignment,
+    ScoreRun,
 )
 from procurement.selectors import EvaluationSnapshot, evaluation_snapshot
 from questionnaires.models import Question, Section
@@ -67,29 +72,13 @@ class QuestionRow:
         return latest is not None and latest.answer_snapshot != current
 
 
-@dataclass
-class SectionRows:
-    section: Section
-    rows: list[QuestionRow]
-
-    @property
-    def prefill_counts(self) -> dict[str, int]:
-        counts = {"pending": 0, "confirmed": 0, "changed": 0}
-        for row in self.rows:
-            if row.answer is not None and row.answer.source:
-                counts[row.answer.prefill_state] += 1
-        return counts
-
-
-def review_sections(evaluation: Evaluation) -> list[SectionRows]:
-    """Every visible question by section with its answer, comments, clarifications and evidence."""
-    snapshot = evaluation_snapshot(evaluation, include={"comments", "clarifications"})
-    sections = []
-    for section in snapshot.sections:
-        rows = [QuestionRow(snapshot, q) for q in snapshot.visible_questions_of(section)]
-        if rows:
-            sections.append(SectionRows(section=section, rows=rows))
-    return sections
+def prefill_counts(rows: list[QuestionRow]) -> dict[str, int]:
+    """How many of the rows' answers were prefilled, by where the vendor left them."""
+    counts = {"pending": 0, "confirmed": 0, "changed": 0}
+    for row in rows:
+        if row.answer is not None and row.answer.source:
+            counts[row.answer.prefill_state] += 1
+    return counts
 
 
 # The review workspace's filters: what a reviewer narrows a long questionnaire to.
@@ -179,10 +168,6 @@ def review_workspace(
     Comments are counted here and loaded per question on demand, so a page carries one section's
     answers and never every thread of the evaluation.
     """
-    from django.db.models import Count
-
-    from procurement.models import Finding, ReviewerAssignment, ScoreRun
-
     show = show if show in WORKSPACE_FILTERS else "all"
     snapshot = evaluation_snapshot(evaluation, include={"clarifications"})
     comment_counts = dict(
@@ -247,7 +232,7 @@ def review_workspace(
                 section=section,
                 rows=[r for r in rows if matches(show, section, r)],
                 total=len(rows),
-                prefill_counts=SectionRows(section=section, rows=rows).prefill_counts,
+                prefill_counts=prefill_counts(rows),
             )
         )
     current = next((s for s in sections if s.section.key == section_key), None)

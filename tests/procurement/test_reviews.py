@@ -16,7 +16,7 @@ from procurement.models import (
     ReviewComment,
     ReviewerAssignment,
 )
-from procurement.presenters import review_sections
+from procurement.presenters import review_workspace
 from procurement.services.reviews import (
     clarification_request,
     comment_add,
@@ -235,7 +235,7 @@ def test_reviewer_sees_what_changed_after_clarification(evaluation, answer, revi
     answer.value = 30
     answer.save()
     Evaluation.objects.filter(pk=evaluation.pk).update(status=S.SUBMITTED)
-    [block] = review_sections(evaluation)
+    [block] = review_workspace(evaluation, user_id=reviewer.pk).sections
     row = block.rows[0]
     assert row.changed_since_clarification
     assert row.snapshot_display["text"] == "60 days"
