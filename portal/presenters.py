@@ -171,18 +171,10 @@ def _nav_entry(section, done: int, total: int) -> dict:
     }
 
 
-def _by_section(questions: list[Question]) -> dict[int, list[Question]]:
-    grouped: dict[int, list[Question]] = {}
-    for question in questions:
-        grouped.setdefault(question.section_id, []).append(question)
-    return grouped
-
-
 def sections_nav(data: EvaluationSnapshot, state: QuestionnaireState | None = None) -> list[dict]:
     """Each section with its progress, the questions grouped once rather than scanned per section."""
     state = state or data.state
-    grouped = _by_section(data.questions)
-    return [_nav_entry(s, *state.progress(grouped.get(s.pk, []))) for s in data.sections]
+    return [_nav_entry(s, *state.progress(data.questions_of(s))) for s in data.sections]
 
 
 def nav_changes(before: EvaluationSnapshot, after: EvaluationSnapshot, saved: Question) -> list[dict]:
@@ -193,12 +185,11 @@ def nav_changes(before: EvaluationSnapshot, after: EvaluationSnapshot, saved: Qu
     """
     moved = before.state.visible ^ after.state.visible
     touched = {saved.section_id} | {q.section_id for q in after.questions if q.key in moved}
-    grouped = _by_section([q for q in after.questions if q.section_id in touched])
     changed = []
     for section in after.sections:
         if section.pk not in touched:
             continue
-        questions = grouped.get(section.pk, [])
+        questions = after.questions_of(section)
         old = _nav_entry(section, *before.state.progress(questions))
         new = _nav_entry(section, *after.state.progress(questions))
         if old != new:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 from django.db.models import Count, Max, Q
@@ -63,15 +64,16 @@ class EvaluationSnapshot:
 
     # -- structure ---------------------------------------------------------------------------
 
-    def questions_of(self, section: Section) -> list[Question]:
+    @cached_property
+    def _questions_by_section(self) -> dict[int, list[Question]]:
         # Grouped once per snapshot: pages ask section by section, and each scan was of every question.
-        grouped = self.__dict__.get("_questions_by_section")
-        if grouped is None:
-            grouped = {}
-            for question in self.questions:
-                grouped.setdefault(question.section_id, []).append(question)
-            self.__dict__["_questions_by_section"] = grouped
-        return list(grouped.get(section.pk, ()))
+        grouped: dict[int, list[Question]] = {}
+        for question in self.questions:
+            grouped.setdefault(question.section_id, []).append(question)
+        return grouped
+
+    def questions_of(self, section: Section) -> list[Question]:
+        return list(self._questions_by_section.get(section.pk, ()))
 
     def visible_questions_of(self, section: Section) -> list[Question]:
         return [q for q in self.questions_of(section) if self.state.is_visible(q)]
