@@ -28,6 +28,7 @@ from procurement.models import (
     ReviewCycle,
     ScoreOverride,
 )
+from procurement.prepared import PreparedQuery
 from questionnaires.engine.answers import QuestionnaireState, percent
 from questionnaires.engine.display import format_answer
 from questionnaires.engine.intake import in_scope
@@ -262,6 +263,46 @@ _ANSWER_RELATIONS: dict[Audience, tuple[str, ...]] = {
 }
 
 
+def _prepared_answers(audience: Audience) -> PreparedQuery:
+    return PreparedQuery(
+        lambda evaluation_id: Answer.objects.filter(
+            evaluation_id=evaluation_id, archived_at__isnull=True
+        ).select_related(*_ANSWER_RELATIONS[audience]),
+        evaluation_id=int,
+    )
+
+
+# The reads of every snapshot, compiled once per connection: the portal makes them on every request.
+_answers_of = {audience: _prepared_answers(audience) for audience in _ANSWER_RELATIONS}
+_live_files_of = PreparedQuery(
+    lambda evaluation_id: EvidenceFile.objects.filter(evaluation_id=evaluation_id, removed_at__isnull=True),
+    evaluation_id=int,
+)
+
+
+def _per_audience(model, related: str, vendor_sees: dict[str, Any]) -> dict[Audience, PreparedQuery]:
+    """An evaluation's rows of `model` with their `related` row: all of them for the organization,
+    those matching `vendor_sees` for the vendor."""
+
+    def prepared(audience: Audience) -> PreparedQuery:
+        def build(evaluation_id):
+            rows = model.objects.filter(evaluation_id=evaluation_id).select_related(related)
+            return rows.filter(**vendor_sees) if audience == "vendor" else rows
+
+        return PreparedQuery(build, evaluation_id=int)
+
+    return {audience: prepared(audience) for audience in _ANSWER_RELATIONS}
+
+
+_comments_of = _per_audience(ReviewComment, "author", {"is_visible_to_vendor": True})
+_clarifications_of = _per_audience(ClarificationRequest, "requested_by", {"resolved_at__isnull": True})
+
+
+def live_files(evaluation_id: int) -> dict[int, list[EvidenceFile]]:
+    """The evaluation's evidence files not removed, by question."""
+    return _grouped(_live_files_of(evaluation_id=evaluation_id))
+
+
 def evaluation_snapshot(
     evaluation: Evaluation,
     *,
@@ -274,13 +315,8 @@ def evaluation_snapshot(
     always loaded for the vendor, because they decide which answers it may change.
     """
     sections, questions, out_of_scope = scoped_structure(evaluation, *template_structure(evaluation.template))
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True).select_related(
-            *_ANSWER_RELATIONS[audience]
-        )
-    }
-    files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))
+    answers = {a.question_id: a for a in _answers_of[audience](evaluation_id=evaluation.pk)}
+    files = live_files(evaluation.pk)
     snapshot = EvaluationSnapshot(
         evaluation=evaluation,
         audience=audience,
@@ -292,17 +328,9 @@ def evaluation_snapshot(
         out_of_scope=out_of_scope,
     )
     if "comments" in include:
-        comments = ReviewComment.objects.filter(evaluation_id=evaluation.pk).select_related("author")
-        if audience == "vendor":
-            comments = comments.filter(is_visible_to_vendor=True)
-        snapshot.comments = _grouped(comments)
+        snapshot.comments = _grouped(_comments_of[audience](evaluation_id=evaluation.pk))
     if "clarifications" in include or audience == "vendor":
-        requests = ClarificationRequest.objects.filter(evaluation_id=evaluation.pk).select_related(
-            "requested_by"
-        )
-        if audience == "vendor":
-            requests = requests.filter(resolved_at__isnull=True)
-        snapshot.clarifications = _grouped(requests)
+        snapshot.clarifications = _grouped(_clarifications_of[audience](evaluation_id=evaluation.pk))
     if "overrides" in include:
         snapshot.overrides = {
             o.question_id: o for o in ScoreOverride.objects.filter(evaluation_id=evaluation.pk)
@@ -326,7 +354,7 @@ def snapshot_over_answers(
     sections, questions, out_of_scope = scoped_structure(
         evaluation, *(structure or template_structure(evaluation.template))
     )
-    files = _grouped(EvidenceFile.objects.filter(evaluation_id=evaluation.pk, removed_at__isnull=True))
+    files = live_files(evaluation.pk)
     return EvaluationSnapshot(
         evaluation=evaluation,
         audience=audience,

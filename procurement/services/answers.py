@@ -18,6 +18,7 @@ from procurement.models import (
     Evaluation,
     Invite,
 )
+from procurement.prepared import PreparedQuery
 from procurement.services.audit import audit_record
 from procurement.services.workflow import evaluation_transition
 from questionnaires.engine.answers import AnswerConflict, clean_value
@@ -102,6 +103,13 @@ def _mark_in_progress(*, locked: Evaluation, evaluation: Evaluation, contact, us
         )
 
 
+# Every autosave reads the evaluation's answers: compiled once per connection.
+_live_answers_of = PreparedQuery(
+    lambda evaluation_id: Answer.objects.filter(evaluation_id=evaluation_id, archived_at__isnull=True),
+    evaluation_id=int,
+)
+
+
 @dataclass(frozen=True)
 class AnswerSaved:
     """A stored answer, with every answer of the evaluation as read under the save's lock.
@@ -174,9 +182,7 @@ def answer_save_in_context(
     # Every save of this evaluation holds its row lock (above), so the answers read now cannot
     # change before this transaction ends; no second lock on the answer row is needed.
     # Who saved an answer is read only for a conflict's message (lazily, then): not on every save.
-    before = {
-        a.question_id: a for a in Answer.objects.filter(evaluation_id=evaluation.pk, archived_at__isnull=True)
-    }
+    before = {a.question_id: a for a in _live_answers_of(evaluation_id=evaluation.pk)}
     answer = before.get(question.pk)
     stored_version = answer.version if answer is not None else 0
     if expected_version != stored_version:

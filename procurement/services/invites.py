@@ -25,6 +25,7 @@ from accounts.client import client_ip, user_agent
 from accounts.models import User
 from accounts.ratelimit import CACHE_ERRORS, fail_open, log_cache_unavailable
 from procurement.models import AuditEvent, Evaluation, Invite, InviteUse, RemediationItem
+from procurement.prepared import PreparedQuery
 from procurement.queue import enqueue
 from procurement.selectors import scope_summary
 from procurement.services.audit import audit_record
@@ -356,6 +357,28 @@ _vendor_item_count = (
 )
 
 
+# Every portal request starts here, so the query joins no more than the pages read: the product's
+# vendor is the contact's own in practice, and reused from it in invite_resolve. The hash is unique,
+# so no ordering is asked for. The portal's header links to the vendor's remediation items: they
+# are counted in the same query.
+_invite_by_hash = PreparedQuery(
+    lambda token_hash: (
+        Invite.objects.select_related(
+            "contact__vendor",
+            "evaluation__organization",
+            "evaluation__template",
+            "evaluation__product",
+        )
+        .filter(token_hash=token_hash)
+        .annotate(
+            vendor_remediation_items=Coalesce(Subquery(_vendor_item_count, output_field=IntegerField()), 0)
+        )
+        .order_by()[:1]
+    ),
+    token_hash=str,
+)
+
+
 def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     """The active invite for this token, with every use logged; None for anything else.
 
@@ -367,23 +390,7 @@ def invite_resolve(token: str, *, request: HttpRequest | None) -> Invite | None:
     if not token or len(token) > 100:
         return None
     digest = invite_token_hash(token)
-    # Every portal request starts here, so the query joins no more than the pages read: the
-    # product's vendor is the contact's own in practice, and reused from it below. The hash is
-    # unique, so no ordering is asked for.
-    rows = list(
-        Invite.objects.select_related(
-            "contact__vendor",
-            "evaluation__organization",
-            "evaluation__template",
-            "evaluation__product",
-        )
-        .filter(token_hash=digest)
-        # The portal's header links to the vendor's remediation items: counted in the same query.
-        .annotate(
-            vendor_remediation_items=Coalesce(Subquery(_vendor_item_count, output_field=IntegerField()), 0)
-        )
-        .order_by()[:1]
-    )
+    rows = _invite_by_hash(token_hash=digest)
     invite = rows[0] if rows else None
     # The lookup is by an indexed hash; the comparison guards against any collation surprise and
     # keeps the final check constant-time.
