@@ -22,6 +22,7 @@ from portal.forms import (
     RemediationReplyForm,
     UploadForm,
 )
+from portal.markup import autosave_html, question_html
 from portal.presenters import (
     autosave_context,
     find_question,
@@ -120,7 +121,7 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
         if not request.htmx:
             return redirect(_section_url(invite, section, question))
         item = question_view(data, question, evaluation)
-        return render(request, f"{PAGE}#question", {"item": item, "token": invite._token})
+        return HttpResponse(question_html(item, token=invite._token))
 
     form = AnswerForm(question, request.POST)
     item_extra: dict[str, Any] = {}
@@ -165,9 +166,6 @@ def portal_answer(request: HttpRequest, invite: Invite, key: str) -> HttpRespons
         for q in data.questions_of(section)
     ]
     return render(request, PAGE, page_context(invite, data, section, items))
-
-
-AUTOSAVE = "portal/_answer_response.html"
 
 
 def _autosave(request: HttpRequest, invite: Invite, key: str) -> HttpResponse:
@@ -232,7 +230,7 @@ def _autosave_saved(
         # vendor may change them, so the full read model is loaded for them.
         data = vendor_snapshot(evaluation, sections=invite.sections)
         context["changed"] = [question_view(data, q, evaluation) for q in shown_or_hidden]
-    return render(request, AUTOSAVE, context)
+    return HttpResponse(autosave_html(context))
 
 
 def _autosave_refused(
@@ -251,7 +249,7 @@ def _autosave_refused(
         "whole_question": question.type == Question.Type.TABLE,
         "refused": True,
     }
-    return render(request, AUTOSAVE, context)
+    return HttpResponse(autosave_html(context))
 
 
 def _unchanged(data, question: Question, form: AnswerForm) -> bool:

@@ -93,7 +93,14 @@ TEMPLATES = [
                 "procurement.context_processors.notifications",
             ],
         },
-    }
+    },
+    {
+        # Only the vendor portal's question markup (templates/jinja2/), rendered dozens of times a page.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.templating.environment"},
+    },
 ]
 
 DATABASES = {
