@@ -225,7 +225,10 @@ class Target:
     """`url`: the form's URL. `fields`: a strategy per field name. `done`: statuses of a request that
     may have succeeded (a redirect, usually). `refused`: statuses that are a clear refusal besides a
     200 page with a message or a 400 (a posted id of nothing gives 404). `saves_each_field`: the
-    form saves each valid field on its own and reports the others (the portal's section form)."""
+    form saves each valid field on its own and reports the others (the portal's section form).
+    `confirmation`: bytes that mark a 200 page as the form's confirmation step (valid input, nothing
+    written yet), as the bulk actions ask before they apply; `result`: bytes that mark a 200 page as
+    the summary of what was applied (a success, like a redirect elsewhere)."""
 
     url: Callable[[World], str]
     fields: Callable[[World], dict[str, st.SearchStrategy]]
@@ -234,6 +237,8 @@ class Target:
     done: frozenset[int] = frozenset({302})
     refused: frozenset[int] = frozenset()
     saves_each_field: bool = False
+    confirmation: bytes | None = None
+    result: bytes | None = None
 
 
 def _r(name: str, *args: Any) -> str:
@@ -325,6 +330,8 @@ TARGETS: dict[str, Target] = {
             "confirmed": value("on"),
             "query": value("status=sent"),
         },
+        confirmation=b'<input type="hidden" name="confirmed" value="on">',
+        result=b': result</h1>',
     ),
     "evaluation_due_date": Target(
         lambda w: _r("evaluation_due_date", w.review.public_id),
@@ -693,7 +700,10 @@ def _draw(data, fields: dict[str, st.SearchStrategy]) -> dict:
 def check(response, target: Target, before: dict, after: dict, where: str, *, empty: bool = False) -> None:
     status = response.status_code
     assert status < 500, f"{where}: server error {status}"
-    if status in target.done:
+    if status in target.done or (status == 200 and target.result and target.result in response.content):
+        return
+    if status == 200 and target.confirmation and target.confirmation in response.content:
+        assert before == after, f"{where}: a confirmation step wrote {_diff(before, after)}"
         return
     if status == 200:
         # An empty POST may show the blank form, as a GET does.
