@@ -657,6 +657,32 @@ def worker_rss_mb(process: subprocess.Popen) -> list[float]:
     return sorted(sizes)
 
 
+def _cpu_seconds(belongs) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # The command name (field 2) is parenthesised and may hold spaces: split after it.
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        if belongs(name, fields[1]):  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def worker_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user and system) spent so far by the gunicorn workers (the master's children)."""
+    return _cpu_seconds(lambda name, ppid: ppid == str(process.pid))
+
+
+def database_cpu_seconds() -> float:
+    """CPU time spent so far by this machine's PostgreSQL processes (the benchmark's loopback server)."""
+    return _cpu_seconds(lambda name, ppid: name == "postgres")
+
+
 def stop_gunicorn(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()

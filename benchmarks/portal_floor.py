@@ -138,6 +138,9 @@ def main() -> int:
             log_path = Path(tmp) / "gunicorn.log"
             floor_log = Path(tmp) / "floor.log"
             results: dict[str, float] = {}
+            cpu: dict[str, float] = {}
+            db_cpu: dict[str, float] = {}
+            counts: dict[str, int] = {}
             rss: list[float] = []
 
             # The product and the floor run side by side on the same gunicorn configuration, and the
@@ -193,6 +196,8 @@ def main() -> int:
                 asyncio.run(_hammer(floor_port, clients, 1.0, bytes_request))
                 slice_ = args.seconds / args.rounds
                 counts = {"page": 0, "bytes": 0, "save": 0, "update": 0}
+                cpu = dict.fromkeys(counts, 0.0)
+                db_cpu = dict.fromkeys(counts, 0.0)
                 plan = (
                     ("page", port, _page_request),
                     ("bytes", floor_port, bytes_request),
@@ -201,7 +206,11 @@ def main() -> int:
                 )
                 for _ in range(args.rounds):
                     for name, target, make in plan:
+                        server = process if target == port else floor_process
+                        started, db_started = load.worker_cpu_seconds(server), load.database_cpu_seconds()
                         done, _ = asyncio.run(_hammer(target, clients, slice_, make))
+                        cpu[name] += load.worker_cpu_seconds(server) - started
+                        db_cpu[name] += load.database_cpu_seconds() - db_started
                         counts[name] += done
                 results = {name: _rate(done, args.seconds) for name, done in counts.items()}
                 rss = load.worker_rss_mb(process)
@@ -233,6 +242,12 @@ def main() -> int:
     print(f"  page ratio (floor / product)      {page_ratio:6.1f}x   target <= {PAGE_TARGET:g}x  {page_met}")
     print(f"  autosave ratio (floor / product)  {save_ratio:6.1f}x   target <= {SAVE_TARGET:g}x  {save_met}")
     print(f"  autosave conflicts   {CONFLICTS[0]:8d} (must be 0: each client saves its own answer)")
+    for label, seconds in (("workers'", cpu), ("database", db_cpu)):
+        per_request = {name: 1000 * seconds[name] / counts[name] for name in counts if counts[name]}
+        print(
+            f"  {label} CPU per request: "
+            + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
+        )
     print("  worker RSS after the product's runs: " + " / ".join(f"{r:.0f}" for r in rss) + " MB")
     return 0
 
