@@ -657,9 +657,10 @@ def worker_rss_mb(process: subprocess.Popen) -> list[float]:
     return sorted(sizes)
 
 
-def _cpu_seconds(belongs) -> float:
+def _cpu_by_process(belongs) -> dict[int, float]:
+    """CPU time (user and system) spent so far by each process `belongs(name, parent pid)` picks."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    seconds = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -669,18 +670,24 @@ def _cpu_seconds(belongs) -> float:
         name = text[text.find("(") + 1 : text.rfind(")")]
         fields = text.rsplit(")", 1)[1].split()
         if belongs(name, fields[1]):  # fields[1]: the parent's pid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return seconds
 
 
-def worker_cpu_seconds(process: subprocess.Popen) -> float:
-    """CPU time (user and system) spent so far by the gunicorn workers (the master's children)."""
-    return _cpu_seconds(lambda name, ppid: ppid == str(process.pid))
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU time spent between two readings; a process gone by the second (a closed database
+    session) is left out, a process started in between counts from zero."""
+    return sum(total - before.get(pid, 0.0) for pid, total in after.items())
 
 
-def database_cpu_seconds() -> float:
-    """CPU time spent so far by this machine's PostgreSQL processes (the benchmark's loopback server)."""
-    return _cpu_seconds(lambda name, ppid: name == "postgres")
+def worker_cpu(process: subprocess.Popen) -> dict[int, float]:
+    """`_cpu_by_process` of the gunicorn workers (the master's children)."""
+    return _cpu_by_process(lambda name, ppid: ppid == str(process.pid))
+
+
+def database_cpu() -> dict[int, float]:
+    """`_cpu_by_process` of this machine's PostgreSQL processes (the benchmark's loopback server)."""
+    return _cpu_by_process(lambda name, ppid: name == "postgres")
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:

@@ -206,11 +206,11 @@ def main() -> int:
                 )
                 for _ in range(args.rounds):
                     for name, target, make in plan:
-                        server = process if target == port else floor_process
-                        started, db_started = load.worker_cpu_seconds(server), load.database_cpu_seconds()
+                        measured = process if target == port else floor_process
+                        workers, database = load.worker_cpu(measured), load.database_cpu()
                         done, _ = asyncio.run(_hammer(target, clients, slice_, make))
-                        cpu[name] += load.worker_cpu_seconds(server) - started
-                        db_cpu[name] += load.database_cpu_seconds() - db_started
+                        cpu[name] += load.cpu_spent(workers, load.worker_cpu(measured))
+                        db_cpu[name] += load.cpu_spent(database, load.database_cpu())
                         counts[name] += done
                 results = {name: _rate(done, args.seconds) for name, done in counts.items()}
                 rss = load.worker_rss_mb(process)
