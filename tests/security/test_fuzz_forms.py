@@ -331,7 +331,7 @@ TARGETS: dict[str, Target] = {
             "query": value("status=sent"),
         },
         confirmation=b'<input type="hidden" name="confirmed" value="on">',
-        result=b': result</h1>',
+        result=b": result</h1>",
     ),
     "evaluation_due_date": Target(
         lambda w: _r("evaluation_due_date", w.review.public_id),
