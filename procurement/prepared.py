@@ -79,8 +79,8 @@ class _Compiled:
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in markers.items()}
         self.slots = [(i, by_value[p]) for i, p in enumerate(params) if _hashable(p) and p in by_value]
-        if {name for _, name in self.slots} != set(markers):
-            missing = set(markers) - {name for _, name in self.slots}
+        missing = set(markers) - {name for _, name in self.slots}
+        if missing:
             raise ValueError(f"Parameters not found in the compiled SQL: {sorted(missing)}")
         self.sql, self.params = sql, list(params)
         select, klass_info = compiler.select, compiler.klass_info

@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from django.db.models import Count, Max, Q
 
@@ -36,6 +36,7 @@ from questionnaires.models import Question, Section
 from questionnaires.selectors import template_structure, template_structures
 
 Audience = Literal["vendor", "organization"]
+AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
@@ -273,7 +274,7 @@ def _prepared_answers(audience: Audience) -> PreparedQuery:
 
 
 # The reads of every snapshot, compiled once per connection: the portal makes them on every request.
-_answers_of = {audience: _prepared_answers(audience) for audience in _ANSWER_RELATIONS}
+_answers_of = {audience: _prepared_answers(audience) for audience in AUDIENCES}
 _live_files_of = PreparedQuery(
     lambda evaluation_id: EvidenceFile.objects.filter(evaluation_id=evaluation_id, removed_at__isnull=True),
     evaluation_id=int,
@@ -291,7 +292,7 @@ def _per_audience(model, related: str, vendor_sees: dict[str, Any]) -> dict[Audi
 
         return PreparedQuery(build, evaluation_id=int)
 
-    return {audience: prepared(audience) for audience in _ANSWER_RELATIONS}
+    return {audience: prepared(audience) for audience in AUDIENCES}
 
 
 _comments_of = _per_audience(ReviewComment, "author", {"is_visible_to_vendor": True})
